@@ -1,0 +1,382 @@
+//! Command line: kubectl's global flag names and meanings, one subcommand per job.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::finding::Severity;
+use crate::snapshot::PsaLevel;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-hostprocess",
+    bin_name = "kubectl hostprocess",
+    version,
+    about = "Diagnose Windows HostProcess pods and run commands on Windows nodes",
+    long_about = "Diagnose Windows HostProcess pods and run commands on Windows nodes.\n\n\
+        `doctor` explains why HostProcess pods and DaemonSets are stuck; `exec` runs a command on \
+        Windows nodes through a throwaway HostProcess pod that is always deleted.",
+    after_help = "Exit codes: 0 ok · 1 findings at or above --fail-on (or a failed node in a fan-out) · \
+        2 bad usage or input · 3 API server unreachable or forbidden · 130 interrupted · \
+        exec on one node: the remote command's code"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// kubectl does not pass its own flags to plugins, so the plugin implements them.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, which may list several files, or ~/.kube/config)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// The kubeconfig cluster to use
+    #[arg(long, global = true)]
+    pub cluster: Option<String>,
+    /// The kubeconfig user to use
+    #[arg(long, global = true)]
+    pub user: Option<String>,
+    /// The namespace scope for this request
+    #[arg(short = 'n', long, global = true)]
+    pub namespace: Option<String>,
+    /// Username to impersonate for the operation
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub as_user: Option<String>,
+    /// Group to impersonate for the operation (repeatable)
+    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    pub as_group: Vec<String>,
+    /// How long to wait for one API request before giving up (e.g. 10s, 1m; 0 = no limit)
+    #[arg(long, global = true, default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: std::time::Duration,
+    /// Log more on stderr (-v, -vv, -vvv)
+    #[arg(short = 'v', long = "verbose", global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to color the output (honours NO_COLOR)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Output {
+    /// Human-readable (default)
+    #[default]
+    Human,
+    /// A wider table
+    Wide,
+    Json,
+    Yaml,
+    /// SARIF 2.1.0 for code scanning (lint only)
+    Sarif,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Which Windows nodes can run HostProcess pods, and if not, why not
+    Nodes(NodesArgs),
+    /// Explain why HostProcess pods and workloads are stuck (live, or from a dump)
+    Doctor(DoctorArgs),
+    /// Run a command on Windows nodes through a throwaway HostProcess pod
+    Exec(ExecArgs),
+    /// Check HostProcess manifests before they reach the cluster
+    Lint(LintArgs),
+    /// Print the documentation of a rule (or list every rule)
+    Explain(ExplainArgs),
+    /// Write a correct HostProcess manifest
+    Template(TemplateArgs),
+    /// Delete throwaway pods left behind by `exec`
+    Cleanup(CleanupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NodesArgs {
+    /// Node names (default: every Windows node)
+    pub names: Vec<String>,
+    /// Label selector, e.g. node.kubernetes.io/windows-build=10.0.20348
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Human)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// What to diagnose: NAME (a pod), pod/NAME, node/NAME, daemonset/NAME, deployment/NAME, job/NAME …
+    pub targets: Vec<String>,
+    /// Every namespace
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Label selector for pods and workloads
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+    /// Diagnose a dump instead of the live cluster (see README for the kubectl command)
+    #[arg(long, value_name = "DUMP")]
+    pub from_file: Option<PathBuf>,
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Human)]
+    pub output: Output,
+    /// Exit 1 when a finding is at or above this severity
+    #[arg(long, value_enum, default_value_t = Severity::Error)]
+    pub fail_on: Severity,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories to lint; - reads stdin
+    #[arg(short = 'f', long = "filename", required = true, value_name = "FILE|DIR|-")]
+    pub files: Vec<PathBuf>,
+    /// Descend into directories
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Human)]
+    pub output: Output,
+    /// Exit 1 when a finding is at or above this severity
+    #[arg(long, value_enum, default_value_t = Severity::Error)]
+    pub fail_on: Severity,
+    /// The Pod Security `enforce` level of the target namespace
+    #[arg(long, value_enum)]
+    pub psa_level: Option<PsaLevel>,
+    /// The containerd version of the target nodes, e.g. 1.6.28
+    #[arg(long)]
+    pub containerd_version: Option<String>,
+    /// The Windows build of the target nodes, e.g. 10.0.17763
+    #[arg(long)]
+    pub windows_build: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule id (HP001) or name; omit to list every rule
+    pub rule: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TemplateKind {
+    Pod,
+    Daemonset,
+}
+
+/// The account a HostProcess container runs as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunAs {
+    System,
+    LocalService,
+    NetworkService,
+    /// A local group on the node (containerd 1.7+): an ephemeral user in that group.
+    Group(String),
+}
+
+impl RunAs {
+    pub fn user_name(&self) -> String {
+        match self {
+            RunAs::System => "NT AUTHORITY\\SYSTEM".into(),
+            RunAs::LocalService => "NT AUTHORITY\\Local service".into(),
+            RunAs::NetworkService => "NT AUTHORITY\\NetworkService".into(),
+            RunAs::Group(g) => g.clone(),
+        }
+    }
+}
+
+pub fn parse_run_as(s: &str) -> Result<RunAs, String> {
+    let lower = s.to_ascii_lowercase();
+    match lower.as_str() {
+        "system" | "nt authority\\system" => Ok(RunAs::System),
+        "localservice" | "local-service" | "local service" | "nt authority\\local service" => Ok(RunAs::LocalService),
+        "networkservice" | "network-service" | "nt authority\\networkservice" => Ok(RunAs::NetworkService),
+        _ => match s.strip_prefix("group:") {
+            Some(g) if !g.is_empty() && !g.contains('\\') => Ok(RunAs::Group(g.to_string())),
+            _ => Err("expected system, localservice, networkservice or group:NAME".into()),
+        },
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    #[arg(value_enum)]
+    pub kind: TemplateKind,
+    #[arg(long, default_value = "hostprocess-agent")]
+    pub name: String,
+    /// Namespace written into the manifest (must allow privileged pods)
+    #[arg(long = "target-namespace", default_value = "default")]
+    pub target_namespace: String,
+    #[arg(long, default_value = crate::exec::spec::DEFAULT_IMAGE)]
+    pub image: String,
+    /// Account: system (default), localservice, networkservice or group:NAME
+    #[arg(long = "run-as", value_parser = parse_run_as, default_value = "system")]
+    pub run_as: RunAs,
+    /// Add an example volume mount whose path fits this containerd version (1.6 or 1.7)
+    #[arg(long)]
+    pub containerd_version: Option<String>,
+    /// The command the container runs (after --)
+    #[arg(last = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Windows node names (one node: the remote exit code is returned)
+    pub nodes: Vec<String>,
+    /// Every Windows node
+    #[arg(long, conflicts_with = "selector")]
+    pub all: bool,
+    /// Nodes matching this label selector (Windows nodes only)
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+    /// Interactive: keep stdin open
+    #[arg(short = 'i', long)]
+    pub stdin: bool,
+    /// Interactive: allocate a TTY
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Run this PowerShell script (powershell.exe -NoLogo -NoProfile -NonInteractive -Command)
+    #[arg(long, value_name = "SCRIPT", conflicts_with = "command")]
+    pub powershell: Option<String>,
+    /// Account: system (default), localservice, networkservice or group:NAME
+    #[arg(long = "run-as", value_parser = parse_run_as, default_value = "system")]
+    pub run_as: RunAs,
+    /// Image of the throwaway pod
+    #[arg(long, default_value = crate::exec::spec::DEFAULT_IMAGE)]
+    pub image: String,
+    /// Time limit for the command itself (e.g. 10m; 0 = none)
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// How long to wait for the pod to be Running (first Windows image pulls take minutes)
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub pod_running_timeout: std::time::Duration,
+    /// Environment variables for the command, NAME=VALUE (repeatable)
+    #[arg(long = "env", short = 'e', value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// Extra labels on the throwaway pod, key=value (repeatable)
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Extra annotations on the throwaway pod, key=value (repeatable)
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// Leave the pod for a post-mortem (prints how to delete it)
+    #[arg(long)]
+    pub keep: bool,
+    /// Nodes run at the same time in a fan-out
+    #[arg(long, default_value_t = 16)]
+    pub max_concurrency: usize,
+    /// Do not ask for confirmation on many nodes
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Print the pod and the target nodes, create nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Fan-out output: prefix every line with [node] (default) or group per node
+    #[arg(long, value_enum, default_value_t = FanoutStyle::Prefix)]
+    pub style: FanoutStyle,
+    /// Fan-out results as data (json)
+    #[arg(short = 'o', long, value_enum)]
+    pub output: Option<Output>,
+    /// The command and its arguments, passed as argv (nothing is pasted into a shell string)
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FanoutStyle {
+    Prefix,
+    Group,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Every namespace
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Print what would be deleted
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete every throwaway pod, not only those past their deadline
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// kubectl-style durations: `30s`, `5m`, `1h`, `1m30s`, `250ms`, a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(n));
+    }
+    let mut total = 0f64;
+    let mut num = String::new();
+    let mut chars = s.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            num.push(c);
+            continue;
+        }
+        let mut unit = c.to_string();
+        if c == 'm' && chars.peek() == Some(&'s') {
+            unit.push(chars.next().unwrap_or('s'));
+        }
+        let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?} (use e.g. 30s, 5m, 1h)"))?;
+        num.clear();
+        total += match unit.as_str() {
+            "ms" => n / 1000.0,
+            "s" => n,
+            "m" => n * 60.0,
+            "h" => n * 3600.0,
+            _ => return Err(format!("invalid duration {s:?} (use e.g. 30s, 5m, 1h)")),
+        };
+        any = true;
+    }
+    if !num.is_empty() || !any {
+        return Err(format!("invalid duration {s:?} (use e.g. 30s, 5m, 1h)"));
+    }
+    Ok(std::time::Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use std::time::Duration;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_like_kubectl() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("m").is_err());
+    }
+
+    #[test]
+    fn run_as_accounts() {
+        assert_eq!(parse_run_as("system"), Ok(RunAs::System));
+        assert_eq!(RunAs::LocalService.user_name(), "NT AUTHORITY\\Local service");
+        assert_eq!(parse_run_as("group:hpc"), Ok(RunAs::Group("hpc".into())));
+        assert!(parse_run_as("root").is_err());
+    }
+
+    #[test]
+    fn exec_takes_argv_after_double_dash() {
+        let cli = Cli::try_parse_from(["k", "exec", "win-1", "--", "cmd", "/c", "echo a && echo b"]).unwrap();
+        let Command::Exec(e) = cli.command else { panic!() };
+        assert_eq!(e.nodes, ["win-1"]);
+        assert_eq!(e.command, ["cmd", "/c", "echo a && echo b"]);
+    }
+}

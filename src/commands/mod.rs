@@ -1,0 +1,1 @@
+//! One file per subcommand, each a straight line: collect → check → render.

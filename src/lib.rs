@@ -1,0 +1,16 @@
+//! kubectl-hostprocess: diagnose Windows HostProcess pods and run commands on Windows nodes.
+//!
+//! The data path: collect once (`kube/`, `manifest`, `dump`) → a plain [`snapshot::Snapshot`] →
+//! pure checks (`checks/`, one rule a file) → [`finding::Finding`]s → `output/`.
+
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod exec;
+pub mod finding;
+pub mod kube;
+pub mod manifest;
+pub mod output;
+pub mod snapshot;
+pub mod version;

@@ -1,0 +1,1 @@
+//! Reading manifests (YAML, multi-document, JSON) into a Snapshot, with line numbers.

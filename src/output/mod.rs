@@ -1,0 +1,1 @@
+//! Renderers: human (rustc/ruff style), tables, json, yaml, sarif.

@@ -1,0 +1,252 @@
+//! Plain data the checks read. `lint` fills it from files, `doctor` from the API server,
+//! `doctor --from-file` from a `kubectl get … -o yaml` dump. Checks never do I/O.
+
+use std::collections::HashSet;
+
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, PodSpec, PodTemplateSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
+
+use crate::finding::ObjectRef;
+
+/// Where the snapshot came from. Rules about status and events only run on live data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// Manifests: no status, no events, no cluster objects unless context is given.
+    #[default]
+    Manifests,
+    /// A live cluster or a dump of one.
+    Cluster,
+}
+
+/// Pod Security Admission levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum PsaLevel {
+    Privileged,
+    Baseline,
+    Restricted,
+}
+
+impl PsaLevel {
+    pub fn parse(s: &str) -> Option<PsaLevel> {
+        match s {
+            "privileged" => Some(PsaLevel::Privileged),
+            "baseline" => Some(PsaLevel::Baseline),
+            "restricted" => Some(PsaLevel::Restricted),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PsaLevel::Privileged => "privileged",
+            PsaLevel::Baseline => "baseline",
+            PsaLevel::Restricted => "restricted",
+        }
+    }
+}
+
+/// Context given on the command line for offline use (`lint --psa-level …`).
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub psa_level: Option<PsaLevel>,
+    /// e.g. "1.6.28" (no `containerd://` prefix needed).
+    pub containerd_version: Option<String>,
+    /// e.g. "10.0.17763".
+    pub windows_build: Option<String>,
+}
+
+/// Desired/current counts of a workload, as its status reports them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkloadStatus {
+    pub desired: Option<i32>,
+    pub current: Option<i32>,
+    pub ready: Option<i32>,
+}
+
+/// A pod-owning object (DaemonSet, Deployment, ReplicaSet, StatefulSet, Job, CronJob,
+/// ReplicationController, PodTemplate) reduced to what the checks need.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub kind: String,
+    pub metadata: ObjectMeta,
+    pub template: PodTemplateSpec,
+    /// Dotted path of the pod spec inside the object, e.g. `spec.template.spec`.
+    pub spec_path: String,
+    pub selector: Option<LabelSelector>,
+    pub status: WorkloadStatus,
+}
+
+impl Workload {
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef::new(
+            &self.kind,
+            self.metadata.namespace.as_deref(),
+            self.metadata.name.as_deref().unwrap_or(""),
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub source: Source,
+    /// `gitVersion` of the API server, e.g. "v1.36.3".
+    pub server_version: Option<String>,
+    pub nodes: Vec<Node>,
+    pub namespaces: Vec<Namespace>,
+    pub pods: Vec<Pod>,
+    pub workloads: Vec<Workload>,
+    pub events: Vec<Event>,
+    pub context: Context,
+    /// Pods read from a docs-style fragment (`spec:` only). Kind is "PodSpec".
+    pub fragments: HashSet<ObjectRef>,
+    /// Fragments that are only a securityContext: rules that need a whole pod spec skip them.
+    pub partial: HashSet<ObjectRef>,
+}
+
+/// One pod spec to check: a pod's own spec or a workload's template.
+#[derive(Debug, Clone, Copy)]
+pub struct SpecRef<'a> {
+    pub object: &'a ObjectRef,
+    pub meta: &'a ObjectMeta,
+    pub spec: &'a PodSpec,
+    /// Dotted path of `spec` inside the object (`spec`, `spec.template.spec`, …).
+    pub path: &'a str,
+    /// The pod itself when this is a pod (status, node name).
+    pub pod: Option<&'a Pod>,
+    /// The workload when this is a template.
+    pub workload: Option<&'a Workload>,
+    /// A docs-style fragment: no kind, no name.
+    pub fragment: bool,
+    /// Only a securityContext fragment: no containers to speak of.
+    pub partial: bool,
+}
+
+impl<'a> SpecRef<'a> {
+    pub fn namespace(&self) -> Option<&'a str> {
+        self.object.namespace.as_deref()
+    }
+    /// A field path below this spec: `field("hostNetwork")` → `spec.template.spec.hostNetwork`.
+    pub fn field(&self, rest: &str) -> String {
+        if rest.is_empty() { self.path.to_string() } else { format!("{}.{}", self.path, rest) }
+    }
+}
+
+/// Owned object refs for pods, kept next to the pods so `SpecRef` can borrow them.
+pub struct SpecIndex {
+    pods: Vec<ObjectRef>,
+    workloads: Vec<ObjectRef>,
+}
+
+impl Snapshot {
+    pub fn index(&self) -> SpecIndex {
+        SpecIndex {
+            pods: self.pods.iter().map(pod_ref).collect(),
+            workloads: self.workloads.iter().map(Workload::object_ref).collect(),
+        }
+    }
+
+    /// Every pod spec in the snapshot: pods first, then workload templates. Pods owned by a
+    /// workload that is itself in the snapshot are still listed (live status lives there).
+    pub fn specs<'a>(&'a self, index: &'a SpecIndex) -> Vec<SpecRef<'a>> {
+        let mut out = Vec::with_capacity(self.pods.len() + self.workloads.len());
+        for (pod, object) in self.pods.iter().zip(&index.pods) {
+            if let Some(spec) = pod.spec.as_ref() {
+                out.push(SpecRef {
+                    object,
+                    meta: &pod.metadata,
+                    spec,
+                    path: "spec",
+                    pod: Some(pod),
+                    workload: None,
+                    fragment: self.fragments.contains(object),
+                    partial: self.partial.contains(object),
+                });
+            }
+        }
+        for (w, object) in self.workloads.iter().zip(&index.workloads) {
+            if let Some(spec) = w.template.spec.as_ref() {
+                static EMPTY: std::sync::OnceLock<ObjectMeta> = std::sync::OnceLock::new();
+                out.push(SpecRef {
+                    object,
+                    meta: w.template.metadata.as_ref().unwrap_or_else(|| EMPTY.get_or_init(ObjectMeta::default)),
+                    spec,
+                    path: &w.spec_path,
+                    pod: None,
+                    workload: Some(w),
+                    fragment: false,
+                    partial: false,
+                });
+            }
+        }
+        out
+    }
+
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.metadata.name.as_deref() == Some(name))
+    }
+
+    pub fn namespace(&self, name: &str) -> Option<&Namespace> {
+        self.namespaces.iter().find(|n| n.metadata.name.as_deref() == Some(name))
+    }
+
+    /// Events whose involvedObject is this object, oldest first.
+    pub fn events_for<'a>(&'a self, object: &ObjectRef) -> Vec<&'a Event> {
+        let mut v: Vec<&Event> = self
+            .events
+            .iter()
+            .filter(|e| {
+                let io = &e.involved_object;
+                io.kind.as_deref() == Some(object.kind.as_str())
+                    && io.name.as_deref() == Some(object.name.as_str())
+                    && io.namespace.as_deref() == object.namespace.as_deref()
+            })
+            .collect();
+        v.sort_by_key(|e| event_time(e));
+        v
+    }
+
+    /// The owner chain's top object that is in the snapshot (ReplicaSet → Deployment).
+    pub fn owner_of(&self, namespace: Option<&str>, owners: Option<&Vec<OwnerReference>>) -> Option<&Workload> {
+        let owner = owners?.iter().find(|o| o.controller == Some(true))?;
+        self.workloads.iter().find(|w| {
+            w.kind == owner.kind
+                && w.metadata.name.as_deref() == Some(owner.name.as_str())
+                && w.metadata.namespace.as_deref() == namespace
+        })
+    }
+
+    /// Windows nodes (label `kubernetes.io/os=windows` or nodeInfo.operatingSystem windows).
+    pub fn windows_nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| node_os(n) == "windows")
+    }
+}
+
+pub fn pod_ref(pod: &Pod) -> ObjectRef {
+    ObjectRef::new("Pod", pod.metadata.namespace.as_deref(), pod.metadata.name.as_deref().unwrap_or(""))
+}
+
+/// Sort key for events: lastTimestamp, eventTime or firstTimestamp, as RFC 3339 text.
+pub fn event_time(e: &Event) -> String {
+    if let Some(t) = &e.last_timestamp {
+        return t.0.to_string();
+    }
+    if let Some(t) = &e.event_time {
+        return t.0.to_string();
+    }
+    e.first_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default()
+}
+
+/// The node's OS from its label, or from nodeInfo; "" if unknown.
+pub fn node_os(node: &Node) -> String {
+    if let Some(os) = node.metadata.labels.as_ref().and_then(|l| l.get("kubernetes.io/os")) {
+        return os.clone();
+    }
+    node.status
+        .as_ref()
+        .and_then(|s| s.node_info.as_ref())
+        .map(|i| i.operating_system.clone())
+        .unwrap_or_default()
+}
+
+pub fn node_name(node: &Node) -> &str {
+    node.metadata.name.as_deref().unwrap_or("")
+}
