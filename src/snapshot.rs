@@ -139,7 +139,15 @@ pub struct SpecIndex {
 impl Snapshot {
     pub fn index(&self) -> SpecIndex {
         SpecIndex {
-            pods: self.pods.iter().map(pod_ref).collect(),
+            pods: self
+                .pods
+                .iter()
+                .map(|p| {
+                    let r = pod_ref(p);
+                    let alt = ObjectRef::new("PodSpec", r.namespace.as_deref(), &r.name);
+                    if self.fragments.contains(&alt) { alt } else { r }
+                })
+                .collect(),
             workloads: self.workloads.iter().map(Workload::object_ref).collect(),
         }
     }

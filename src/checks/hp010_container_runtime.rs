@@ -1,17 +1,167 @@
 //! HP010 container-runtime-unsupported.
 
-use super::Rule;
+use k8s_openapi::api::core::v1::Node;
+
+use super::{Rule, host_process_specs, node_info, node_ref, node_problems, spec_node};
 use crate::finding::{Finding, Severity};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, Source, node_name};
+use crate::version::Version;
 
 pub static RULE: Rule = Rule {
     id: "HP010",
     name: "container-runtime-unsupported",
     severity: Severity::Error,
-    summary: "TODO",
-    doc: "TODO",
-    rank: 100,
+    summary: "Windows nodes must run containerd 1.6 or newer for HostProcess containers",
+    doc: r#"## What it does
+Reads `status.nodeInfo.containerRuntimeVersion` of every Windows node (live, or the
+`--containerd-version` context offline) and reports nodes whose runtime cannot run HostProcess
+containers: Docker/dockershim (never supported), containerd older than 1.6.0, or any other
+runtime. A HostProcess pod scheduled on such a node gets the same finding.
+
+## Why is this bad?
+HostProcess support lives in containerd's CRI plugin (`host_process` field, containerd 1.6.0,
+with hcsshim 0.9). On older runtimes the failure is **silent**: the pod is created as an ordinary
+process-isolated container, `whoami` prints `ContainerUser`/`ContainerAdministrator` instead of
+the requested account, host paths and host networking are not what the workload expects, and it
+fails later in confusing ways. containerd 1.5.4–1.5.x only had an alpha path (annotations plus a
+custom hcsshim) for Kubernetes 1.22 and is treated as unsupported. containerd 1.7 is recommended
+(bind-mounted volumes, local-group `runAsUserName`).
+
+## Example
+```text
+NAME       STATUS   ROLES    VERSION   CONTAINER-RUNTIME
+win-node   Ready    <none>   v1.23.4   docker://20.10.9
+win-old    Ready    <none>   v1.24.2   containerd://1.5.13
+```
+
+## Use instead
+```text
+NAME       STATUS   ROLES    VERSION   CONTAINER-RUNTIME
+win-node   Ready    <none>   v1.30.2   containerd://1.7.20
+```
+
+## References
+- containerd `releases/v1.6.0.toml`, containerd#5131 "Add support for Windows HostProcess containers"
+- KEP-1981 "Compatibility" and failure mode "Containers running as non-HostProcessContainers"
+- kubernetes.io "Create a Windows HostProcess Pod" (containerd 1.6+ required, 1.7 recommended)
+"#,
+    rank: 21,
     check,
 };
 
-fn check(_snapshot: &Snapshot, _out: &mut Vec<Finding>) {}
+const MIN: Version = Version::new(1, 6, 0);
+
+/// Why a runtime string cannot run HostProcess containers, or None if it can (or is unknown).
+fn runtime_problem(runtime: &str) -> Option<String> {
+    let runtime = runtime.trim();
+    if runtime.is_empty() {
+        return None;
+    }
+    let (scheme, rest) = runtime.split_once("://").unwrap_or(("", runtime));
+    match scheme {
+        "containerd" => {
+            let v = Version::parse(rest)?;
+            (v < MIN).then(|| format!("containerd {v} predates HostProcess support (containerd 1.6.0)"))
+        }
+        "docker" => Some("Docker/dockershim never supported HostProcess containers".to_string()),
+        "" => None,
+        other => Some(format!("runtime `{other}` does not support HostProcess containers (containerd 1.6+ does)")),
+    }
+}
+
+/// The HP010 finding for one Windows node, if its runtime cannot run HostProcess containers.
+pub fn node_problem(node: &Node) -> Option<Finding> {
+    let runtime = node_info(node)?.container_runtime_version.clone();
+    let why = runtime_problem(&runtime)?;
+    let name = node_name(node);
+    Some(
+        RULE.bare(
+            Some(node_ref(node)),
+            format!("node {name} runs {runtime}: {why}, so HostProcess pods start as ordinary containers or fail"),
+            "upgrade the node to containerd 1.7 (at least 1.6.0) and restart the kubelet",
+        )
+        .with_node(name)
+        .with_evidence(format!("containerRuntimeVersion: {runtime}")),
+    )
+}
+
+fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    if snapshot.source == Source::Cluster {
+        for node in snapshot.windows_nodes() {
+            out.extend(node_problems(node, None).into_iter().filter(|f| f.rule == RULE.id));
+        }
+    }
+    let index = snapshot.index();
+    let context = snapshot.context.containerd_version.as_deref();
+    for spec in host_process_specs(snapshot, &index) {
+        if let Some(node) = spec_node(snapshot, &spec) {
+            let Some(info) = node_info(node) else { continue };
+            if let Some(why) = runtime_problem(&info.container_runtime_version) {
+                out.push(
+                    RULE.finding(
+                        &spec,
+                        "",
+                        format!(
+                            "HostProcess pod is on node {} whose runtime is {}: {why}; it runs as an ordinary container or fails",
+                            node_name(node),
+                            info.container_runtime_version
+                        ),
+                        "upgrade the node to containerd 1.7 (at least 1.6.0), or keep the pod off it with a nodeSelector",
+                    )
+                    .with_evidence(format!("containerRuntimeVersion: {}", info.container_runtime_version)),
+                );
+            }
+        } else if let Some(ctx) = context {
+            let runtime = if ctx.contains("://") { ctx.to_string() } else { format!("containerd://{ctx}") };
+            if let Some(why) = runtime_problem(&runtime) {
+                out.push(RULE.finding(
+                    &spec,
+                    "",
+                    format!("the target runtime is {runtime}: {why}; this HostProcess pod would run as an ordinary container or fail"),
+                    "run the pod on nodes with containerd 1.7 (at least 1.6.0)",
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testutil::{cluster_pod, findings, node, pod_snapshot, rules_fired};
+
+    const HP: &str = r#"{"hostNetwork":true,"nodeName":"w1","securityContext":{"windowsOptions":{"hostProcess":true}},"containers":[{"name":"a"}]}"#;
+
+    #[test]
+    fn old_containerd_and_docker_nodes_fire() {
+        let mut s = cluster_pod(HP, "{}");
+        s.nodes = vec![
+            node("w1", "windows", "containerd://1.5.13", "v1.24.2", "10.0.17763.1", "[]"),
+            node("w2", "windows", "docker://20.10.9", "v1.23.4", "10.0.17763.1", "[]"),
+            node("l1", "linux", "containerd://1.5.0", "v1.24.2", "5.15.0", "[]"),
+        ];
+        let f = findings(&s, &RULE);
+        let nodes: Vec<_> = f.iter().filter(|f| f.object.as_ref().unwrap().kind == "Node").collect();
+        assert_eq!(nodes.len(), 2, "{f:#?}");
+        assert!(f.iter().any(|f| f.object.as_ref().unwrap().kind == "Pod" && f.node.as_deref() == Some("w1")));
+    }
+
+    #[test]
+    fn quiet_on_containerd_16_and_offline_without_context() {
+        let mut s = cluster_pod(HP, "{}");
+        s.nodes = vec![node("w1", "windows", "containerd://1.6.0-beta.0", "v1.24.2", "10.0.17763.1", "[]")];
+        assert!(rules_fired(&s, &RULE).is_empty());
+        let s = pod_snapshot(HP);
+        assert!(rules_fired(&s, &RULE).is_empty());
+    }
+
+    #[test]
+    fn context_version_offline() {
+        let mut s = pod_snapshot(HP);
+        s.context.containerd_version = Some("1.5.4".into());
+        assert_eq!(rules_fired(&s, &RULE), vec!["HP010"]);
+        s.context.containerd_version = Some("1.7.20".into());
+        assert!(rules_fired(&s, &RULE).is_empty());
+        assert_eq!(s.source, Source::Manifests);
+    }
+}

@@ -1,1 +1,64 @@
-//! Renderers: human (rustc/ruff style), tables, json, yaml, sarif.
+//! Renderers: human (rustc/ruff style), tables, json, yaml, sarif. Data goes to stdout.
+
+pub mod human;
+pub mod sarif;
+
+use std::io::IsTerminal;
+
+use serde::Serialize;
+
+use crate::cli::ColorChoice;
+use crate::error::{Error, Result};
+
+/// Decide once whether to color: `--color`, then NO_COLOR, then whether stdout is a terminal.
+pub fn init_color(choice: ColorChoice) {
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+        }
+    };
+    colored::control::set_override(on);
+}
+
+pub fn json<T: Serialize>(value: &T) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(value).map_err(|e| Error::Usage(format!("cannot render JSON: {e}")))?;
+    s.push('\n');
+    Ok(s)
+}
+
+pub fn yaml<T: Serialize>(value: &T) -> Result<String> {
+    serde_saphyr::to_string(value).map_err(|e| Error::Usage(format!("cannot render YAML: {e}")))
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+pub fn print(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(Error::Io),
+    }
+}
+
+/// A comfy-table in kubectl's plain style (no borders, upper-case headers).
+pub fn table(headers: &[&str]) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::NOTHING);
+    t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
+    t.set_header(headers.iter().map(|h| comfy_table::Cell::new(h)));
+    for c in t.column_iter_mut() {
+        c.set_padding((0, 3));
+    }
+    t
+}
+
+/// Render a table without trailing spaces on each line.
+pub fn render_table(t: &comfy_table::Table) -> String {
+    let mut s: String = t.to_string().lines().map(|l| format!("{}\n", l.trim_end())).collect();
+    if s.is_empty() {
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,364 @@
+//! The lifecycle of throwaway pods: the only code that creates or deletes them.
+//!
+//! Every pod name is registered in a [`Tracker`] *before* its create request is sent, and
+//! removed only once its deletion is confirmed, so an interrupt at any point knows what to
+//! delete. `activeDeadlineSeconds` is the server-side safety net when the plugin is killed.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{Event, Pod};
+use kube::api::{Api, AttachParams, DeleteParams, PostParams};
+use kube::runtime::{WatchStreamExt, watcher};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+
+use super::spec::{CONTAINER, throwaway_pod, PodOptions};
+use super::status::{PodState, exit_code, pod_state};
+use crate::error::{Error, Result};
+use crate::kube::{Action, Kube};
+
+/// Pods this process may have created and not yet deleted.
+#[derive(Clone, Default)]
+pub struct Tracker {
+    inner: Arc<Mutex<HashMap<String, bool>>>,
+}
+
+impl Tracker {
+    fn add(&self, name: &str) {
+        self.inner.lock().expect("tracker lock").insert(name.to_string(), true);
+    }
+    fn remove(&self, name: &str) {
+        self.inner.lock().expect("tracker lock").remove(name);
+    }
+    pub fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.inner.lock().expect("tracker lock").keys().cloned().collect();
+        v.sort();
+        v
+    }
+}
+
+/// Create, watch and delete throwaway pods in one namespace.
+#[derive(Clone)]
+pub struct Lifecycle {
+    pub kube: Kube,
+    pub namespace: String,
+    pub session: String,
+    pub tracker: Tracker,
+    pods: Api<Pod>,
+    states: Arc<Mutex<HashMap<String, Pod>>>,
+    events: Arc<Mutex<HashMap<String, Vec<Event>>>>,
+    changed: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+pub const SESSION_LABEL: &str = "kubectl-hostprocess.io/session";
+
+impl Lifecycle {
+    pub fn new(kube: Kube, namespace: String, session: String) -> Self {
+        let pods = Api::namespaced(kube.client.clone(), &namespace);
+        let (tx, _) = tokio::sync::watch::channel(0u64);
+        Lifecycle {
+            kube,
+            namespace,
+            session,
+            tracker: Tracker::default(),
+            pods,
+            states: Arc::default(),
+            events: Arc::default(),
+            changed: Arc::new(tx),
+        }
+    }
+
+    /// One watch on this session's pods and one on the namespace's events, shared by every
+    /// node of a fan-out. Runs until the returned handle is aborted.
+    pub fn start_watches(&self) -> (tokio::task::JoinHandle<()>, tokio::task::JoinHandle<()>) {
+        let pods: Api<Pod> = Api::namespaced(self.kube.stream_client.clone(), &self.namespace);
+        let cfg = watcher::Config::default().labels(&format!("{SESSION_LABEL}={}", self.session));
+        let states = self.states.clone();
+        let changed = self.changed.clone();
+        let pod_task = tokio::spawn(async move {
+            let mut stream = std::pin::pin!(watcher(pods, cfg).default_backoff().applied_objects());
+            while let Some(item) = stream.next().await {
+                if let Ok(pod) = item {
+                    let name = pod.metadata.name.clone().unwrap_or_default();
+                    states.lock().expect("states lock").insert(name, pod);
+                    changed.send_modify(|v| *v += 1);
+                }
+            }
+        });
+        let events_api: Api<Event> = Api::namespaced(self.kube.stream_client.clone(), &self.namespace);
+        let ecfg = watcher::Config::default().fields("involvedObject.kind=Pod");
+        let events = self.events.clone();
+        let changed = self.changed.clone();
+        let prefix = "hostprocess-".to_string();
+        let event_task = tokio::spawn(async move {
+            let mut stream = std::pin::pin!(watcher(events_api, ecfg).default_backoff().applied_objects());
+            while let Some(item) = stream.next().await {
+                if let Ok(ev) = item {
+                    let Some(name) = ev.involved_object.name.clone() else { continue };
+                    if !name.starts_with(&prefix) {
+                        continue;
+                    }
+                    let mut map = events.lock().expect("events lock");
+                    let list = map.entry(name).or_default();
+                    let uid = ev.metadata.uid.clone();
+                    list.retain(|e| e.metadata.uid != uid);
+                    list.push(ev);
+                    drop(map);
+                    changed.send_modify(|v| *v += 1);
+                }
+            }
+        });
+        (pod_task, event_task)
+    }
+
+    /// Server-side dry-run create: admission (Pod Security) answers without creating anything.
+    pub async fn dry_run_create(&self, opts: &PodOptions) -> Result<()> {
+        let pod = self.labelled(throwaway_pod(opts));
+        let pp = PostParams { dry_run: true, ..Default::default() };
+        match self.pods.create(&pp, &pod).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 403 && s.message.contains("PodSecurity") => {
+                Err(Error::PodSecurity { namespace: self.namespace.clone(), message: s.message.clone() })
+            }
+            Err(e) => Err(crate::kube::map_err(
+                &self.kube.server,
+                &Action::new("create", "pods", Some(&self.namespace)),
+                e,
+            )),
+        }
+    }
+
+    fn labelled(&self, mut pod: Pod) -> Pod {
+        pod.metadata.labels.get_or_insert_with(Default::default).insert(SESSION_LABEL.into(), self.session.clone());
+        pod
+    }
+
+    /// Create the pod. Its name is tracked before the request leaves.
+    pub async fn create(&self, opts: &PodOptions) -> Result<()> {
+        let pod = self.labelled(throwaway_pod(opts));
+        self.tracker.add(&opts.name);
+        let action = Action::new("create", "pods", Some(&self.namespace));
+        match self.kube.call(action, self.pods.create(&PostParams::default(), &pod)).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                // It may still have been created if the answer was lost: delete to be sure.
+                let _ = self.delete(&opts.name).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Wait until the pod is Running, reporting progress through `progress`. A start failure
+    /// returns the pod and its events so the caller can explain it.
+    pub async fn wait_running(
+        &self,
+        name: &str,
+        timeout: Duration,
+        mut progress: impl FnMut(&str),
+    ) -> std::result::Result<(), StartFailure> {
+        let mut rx = self.changed.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut last = String::new();
+        let mut seen_events: HashSet<String> = HashSet::new();
+        loop {
+            let pod = self.states.lock().expect("states lock").get(name).cloned();
+            let events = self.events.lock().expect("events lock").get(name).cloned().unwrap_or_default();
+            for e in &events {
+                let key = format!("{}{}", e.metadata.uid.clone().unwrap_or_default(), e.count.unwrap_or(1));
+                if seen_events.insert(key) {
+                    progress(&format!(
+                        "{} {}: {}",
+                        e.type_.clone().unwrap_or_default(),
+                        e.reason.clone().unwrap_or_default(),
+                        e.message.clone().unwrap_or_default()
+                    ));
+                }
+            }
+            let fatal_event = events.iter().find(|e| {
+                e.type_.as_deref() == Some("Warning")
+                    && matches!(e.reason.as_deref(), Some("Failed" | "FailedCreatePodSandBox"))
+            });
+            if let Some(pod) = &pod {
+                match pod_state(pod) {
+                    PodState::Running => return Ok(()),
+                    PodState::Failed(reason) => {
+                        return Err(StartFailure { reason, pod: Some(pod.clone()), events });
+                    }
+                    PodState::Waiting(text) => {
+                        if text != last {
+                            progress(&text);
+                            last = text;
+                        }
+                    }
+                }
+            }
+            if let Some(e) = fatal_event {
+                let reason = format!("{}: {}", e.reason.clone().unwrap_or_default(), e.message.clone().unwrap_or_default());
+                return Err(StartFailure { reason, pod, events });
+            }
+            tokio::select! {
+                r = rx.changed() => { if r.is_err() { return Err(StartFailure { reason: "watch ended".into(), pod, events }); } }
+                _ = tokio::time::sleep_until(deadline) => {
+                    let reason = format!("not Running after {}s (last state: {})", timeout.as_secs(), if last.is_empty() { "unknown".into() } else { last.clone() });
+                    return Err(StartFailure { reason, pod, events });
+                }
+            }
+        }
+    }
+
+    /// Run `command` in the pod, streaming stdout and stderr through `sink`. Returns the
+    /// remote exit code.
+    pub async fn run_command(&self, name: &str, command: &[String], sink: &Sink) -> Result<i32> {
+        let pods: Api<Pod> = Api::namespaced(self.kube.stream_client.clone(), &self.namespace);
+        let ap = AttachParams::default().container(CONTAINER).stdin(false).stdout(true).stderr(true);
+        let action = Action::new("create", "pods/exec", Some(&self.namespace));
+        let mut proc = pods
+            .exec(name, command.to_vec(), &ap)
+            .await
+            .map_err(|e| crate::kube::map_err(&self.kube.server, &action, e))?;
+        let status = proc.take_status();
+        let out = proc.stdout().map(|s| pump(s, sink.clone(), false));
+        let err = proc.stderr().map(|s| pump(s, sink.clone(), true));
+        if let Some(o) = out {
+            o.await;
+        }
+        if let Some(e) = err {
+            e.await;
+        }
+        let status = match status {
+            Some(s) => s.await,
+            None => None,
+        };
+        let _ = proc.join().await;
+        match status {
+            Some(s) => exit_code(&s).ok_or_else(|| {
+                Error::Api(format!("exec failed: {}", s.message.clone().unwrap_or_else(|| "no message".into())))
+            }),
+            None => Err(Error::Api("the exec stream closed without an exit status".into())),
+        }
+    }
+
+    /// Interactive session with a TTY (or plain stdin with `tty = false`).
+    pub async fn interactive(&self, name: &str, command: &[String], tty: bool) -> Result<i32> {
+        super::interactive::run(self, name, command, tty).await
+    }
+
+    /// Delete the pod (grace 0) and forget it once the API server confirms. A pod whose
+    /// create may still be in flight is deleted again after a short wait.
+    pub async fn delete(&self, name: &str) -> Result<()> {
+        let dp = DeleteParams { grace_period_seconds: Some(0), ..Default::default() };
+        let action = Action::new("delete", "pods", Some(&self.namespace));
+        for attempt in 0..3 {
+            match self.kube.call(action.clone(), self.pods.delete(name, &dp)).await {
+                Ok(_) => {
+                    self.tracker.remove(name);
+                    return Ok(());
+                }
+                Err(Error::Api(m)) if m.contains("NotFound") => {
+                    if attempt == 2 {
+                        self.tracker.remove(name);
+                        return Ok(());
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) if attempt == 2 => return Err(e),
+                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
+        Ok(())
+    }
+
+    /// Delete every pod still tracked (used on errors and interrupts).
+    pub async fn delete_all(&self) -> Vec<(String, Error)> {
+        let names = self.tracker.names();
+        let results = futures::future::join_all(names.iter().map(|n| self.delete(n))).await;
+        names.into_iter().zip(results).filter_map(|(n, r)| r.err().map(|e| (n, e))).collect()
+    }
+
+    pub fn pod_api(&self) -> &Api<Pod> {
+        &self.pods
+    }
+
+    /// List this tool's pods in the namespace (for `cleanup`).
+    pub async fn list_managed(kube: &Kube, namespace: Option<&str>) -> Result<Vec<Pod>> {
+        let sel = format!("{}={}", super::spec::MANAGED_BY_LABEL, super::spec::MANAGED_BY);
+        crate::kube::collect::list_all::<Pod>(kube, namespace, Some(&sel), "pods").await
+    }
+
+    /// Delete one of this tool's pods found by `cleanup`.
+    pub async fn delete_managed(kube: &Kube, namespace: &str, name: &str) -> Result<()> {
+        let pods: Api<Pod> = Api::namespaced(kube.client.clone(), namespace);
+        let dp = DeleteParams { grace_period_seconds: Some(0), ..Default::default() };
+        match kube.call(Action::new("delete", "pods", Some(namespace)), pods.delete(name, &dp)).await {
+            Ok(_) => Ok(()),
+            Err(Error::Api(m)) if m.contains("NotFound") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Why a pod did not reach Running, with what was seen.
+#[derive(Debug)]
+pub struct StartFailure {
+    pub reason: String,
+    pub pod: Option<Pod>,
+    pub events: Vec<Event>,
+}
+
+/// Where command output goes: straight through, prefixed per line, or captured.
+#[derive(Clone)]
+pub enum Sink {
+    Direct,
+    Prefixed(String),
+    Captured(Arc<Mutex<(Vec<u8>, Vec<u8>)>>),
+}
+
+async fn pump<R: AsyncRead + Unpin>(reader: R, sink: Sink, is_err: bool) {
+    match sink {
+        Sink::Direct => {
+            let mut r = reader;
+            if is_err {
+                let _ = tokio::io::copy(&mut r, &mut tokio::io::stderr()).await;
+            } else {
+                let mut out = tokio::io::stdout();
+                let _ = tokio::io::copy(&mut r, &mut out).await;
+                let _ = out.flush().await;
+            }
+        }
+        Sink::Prefixed(prefix) => {
+            let mut r = BufReader::new(reader);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match r.read_until(b'\n', &mut line).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        if !line.ends_with(b"\n") {
+                            line.push(b'\n');
+                        }
+                        let mut buf = format!("[{prefix}] ").into_bytes();
+                        buf.extend_from_slice(&line);
+                        // One write per line so lines of different nodes never interleave.
+                        if is_err {
+                            use std::io::Write;
+                            let _ = std::io::stderr().lock().write_all(&buf);
+                        } else {
+                            use std::io::Write;
+                            let _ = std::io::stdout().lock().write_all(&buf);
+                        }
+                    }
+                }
+            }
+        }
+        Sink::Captured(buf) => {
+            let mut r = reader;
+            let mut data = Vec::new();
+            let _ = tokio::io::AsyncReadExt::read_to_end(&mut r, &mut data).await;
+            let mut b = buf.lock().expect("capture lock");
+            if is_err { b.1.extend(data) } else { b.0.extend(data) }
+        }
+    }
+}
+

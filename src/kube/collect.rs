@@ -1,0 +1,55 @@
+//! One paginated LIST per kind. Never a request per pod or per node.
+
+use k8s_openapi::serde::de::DeserializeOwned;
+use kube::api::{Api, ListParams};
+use kube::Resource;
+
+use super::{Action, Kube};
+use crate::error::Result;
+
+/// Items per page: large enough that a 20,000-pod cluster takes a few pages.
+pub const PAGE: u32 = 500;
+
+/// LIST every object of a kind (all pages), optionally in one namespace, with a selector.
+pub async fn list_all<K>(kube: &Kube, namespace: Option<&str>, selector: Option<&str>, resource: &str) -> Result<Vec<K>>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+{
+    let api: Api<K> = match namespace {
+        Some(ns) => Api::namespaced(kube.client.clone(), ns),
+        None => Api::all(kube.client.clone()),
+    };
+    paginate(kube, api, selector, Action::new("list", resource, namespace)).await
+}
+
+/// LIST every object of a cluster-scoped kind (all pages).
+pub async fn list_cluster<K>(kube: &Kube, selector: Option<&str>, resource: &str) -> Result<Vec<K>>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+    K: Resource<Scope = k8s_openapi::ClusterResourceScope>,
+{
+    let api: Api<K> = Api::all(kube.client.clone());
+    paginate(kube, api, selector, Action::new("list", resource, None)).await
+}
+
+async fn paginate<K>(kube: &Kube, api: Api<K>, selector: Option<&str>, action: Action<'_>) -> Result<Vec<K>>
+where
+    K: Resource + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    let mut out = Vec::new();
+    let mut lp = ListParams::default().limit(PAGE);
+    if let Some(s) = selector {
+        lp = lp.labels(s);
+    }
+    loop {
+        let page = kube.call(action.clone(), api.list(&lp)).await?;
+        let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+        out.extend(page.items);
+        match next {
+            Some(c) => lp = lp.continue_token(&c),
+            None => break,
+        }
+    }
+    Ok(out)
+}
