@@ -1,3 +1,36 @@
+# kubectl-hostprocess — developer entry points. `make help` lists them.
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: help build release test test-unit lint fmt demo dist krew-check bench fuzz clean
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+build: ## debug build of the plugin
+	$(CARGO) build
+
+release: ## optimised build (target/release/kubectl-hostprocess)
+	$(CARGO) build --release
+
+test: ## every test: unit, CLI and end-to-end (starts or reuses the local control plane)
+	bash testenv/build.sh >/dev/null
+	$(CARGO) test --all-targets
+
+test-unit: ## unit and CLI tests only (no cluster)
+	$(CARGO) test --lib --test cli
+
+lint: ## rustfmt and clippy, as CI runs them
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+fmt: ## format the code
+	$(CARGO) fmt
+
+demo: ## build, start the local cluster with the scenarios, run doctor against it
+	bash scripts/demo.sh
+
 # ---- testenv (local control plane with fake Windows nodes; see testenv/) ---- BEGIN testenv block
 .PHONY: testenv-build testenv-up testenv-down testenv-status
 

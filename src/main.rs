@@ -5,7 +5,7 @@ use kubectl_hostprocess::{cli::Cli, commands, error::ExitCode};
 
 fn init_logging(verbose: u8) {
     let level = match verbose {
-        0 => "warn",
+        0 => "warn,kube=off,kube_client=off,kube_runtime=off",
         1 => "info,kube=warn",
         2 => "debug,hyper=info,rustls=info",
         _ => "trace",

@@ -134,9 +134,9 @@ fn to_json(node: &Spanned<YNode>, path: &str, map: &mut PathMap) -> Value {
         YNode::Uint(i) => Value::from(*i),
         YNode::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
         YNode::Str(s) => Value::String(s.clone()),
-        YNode::Seq(items) => Value::Array(
-            items.iter().enumerate().map(|(i, x)| to_json(x, &format!("{path}[{i}]"), map)).collect(),
-        ),
+        YNode::Seq(items) => {
+            Value::Array(items.iter().enumerate().map(|(i, x)| to_json(x, &format!("{path}[{i}]"), map)).collect())
+        }
         YNode::Map(entries) => {
             let mut obj = serde_json::Map::new();
             for (k, v) in entries {
@@ -164,11 +164,18 @@ pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(Error::ReadInput {
             path: file.into(),
-            reason: format!("file is {} bytes, larger than the {} MiB limit for a manifest", text.len(), MAX_INPUT_BYTES >> 20),
+            reason: format!(
+                "file is {} bytes, larger than the {} MiB limit for a manifest",
+                text.len(),
+                MAX_INPUT_BYTES >> 20
+            ),
         });
     }
     if text.contains('\0') {
-        return Err(Error::ReadInput { path: file.into(), reason: "binary file (contains NUL bytes), not YAML or JSON".into() });
+        return Err(Error::ReadInput {
+            path: file.into(),
+            reason: "binary file (contains NUL bytes), not YAML or JSON".into(),
+        });
     }
     let docs: Vec<Spanned<YNode>> = serde_saphyr::from_multiple(text).map_err(|e| {
         let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
@@ -244,6 +251,24 @@ fn status_counts(kind: &str, v: &Value) -> WorkloadStatus {
     }
 }
 
+/// A pod-owning object as the checks see it. `Ok(None)` for kinds that own no pods.
+pub fn workload_from_value(kind: &str, v: &Value) -> std::result::Result<Option<Workload>, serde_json::Error> {
+    let Some((_, tpath)) = WORKLOADS.iter().find(|(wk, _)| *wk == kind) else { return Ok(None) };
+    let Some(tv) = get(v, tpath) else { return Ok(None) };
+    let template: PodTemplateSpec = serde_json::from_value(tv.clone())?;
+    let metadata: ObjectMeta = serde_json::from_value(v.get("metadata").cloned().unwrap_or(Value::Null))?;
+    let selector_path = if kind == "CronJob" { "spec.jobTemplate.spec.selector" } else { "spec.selector" };
+    let selector = get(v, selector_path).and_then(|s| serde_json::from_value::<LabelSelector>(s.clone()).ok());
+    Ok(Some(Workload {
+        kind: kind.to_string(),
+        metadata,
+        template,
+        spec_path: format!("{tpath}.spec"),
+        selector,
+        status: status_counts(kind, v),
+    }))
+}
+
 impl Loaded {
     /// Add every object of a parsed file.
     pub fn add_file(&mut self, file: &str, docs: Vec<Document>) {
@@ -299,25 +324,19 @@ impl Loaded {
                 }
             }
             Some(k) => {
-                let Some((_, tpath)) = WORKLOADS.iter().find(|(wk, _)| *wk == k) else { return };
-                let Some(tv) = get(v, tpath) else { return };
-                let Some(template) = self.decode::<PodTemplateSpec>(file, doc_no, tv) else { return };
-                let Some(metadata) = self.decode::<ObjectMeta>(file, doc_no, obj.get("metadata").unwrap_or(&Value::Null))
-                else {
+                if !WORKLOADS.iter().any(|(wk, _)| *wk == k) {
                     return;
-                };
-                let selector_path = if k == "CronJob" { "spec.jobTemplate.spec.selector" } else { "spec.selector" };
-                let selector = get(v, selector_path).and_then(|s| serde_json::from_value::<LabelSelector>(s.clone()).ok());
-                let w = Workload {
-                    kind: k.to_string(),
-                    metadata,
-                    template,
-                    spec_path: format!("{tpath}.spec"),
-                    selector,
-                    status: status_counts(k, v),
-                };
-                self.origins.insert(w.object_ref(), origin(""));
-                self.snapshot.workloads.push(w);
+                }
+                match workload_from_value(k, v) {
+                    Ok(Some(w)) => {
+                        self.origins.insert(w.object_ref(), origin(""));
+                        self.snapshot.workloads.push(w);
+                    }
+                    Ok(None) => {}
+                    Err(e) => self
+                        .problems
+                        .push(Error::Usage(format!("{file}: document {}: not a valid {k}: {e}", doc_no + 1))),
+                }
             }
             None => self.add_fragment(file, doc, doc_no, v, prefix),
         }
@@ -333,7 +352,11 @@ impl Loaded {
         } else if obj.contains_key("securityContext") {
             (serde_json::json!({"securityContext": obj["securityContext"]}), "spec.", true)
         } else if obj.contains_key("windowsOptions") {
-            (serde_json::json!({"securityContext": {"windowsOptions": obj["windowsOptions"]}}), "spec.securityContext.", true)
+            (
+                serde_json::json!({"securityContext": {"windowsOptions": obj["windowsOptions"]}}),
+                "spec.securityContext.",
+                true,
+            )
         } else {
             return;
         };
@@ -367,7 +390,11 @@ impl Loaded {
             });
             let Some(origin) = origin else { continue };
             let field = f.field.as_deref().unwrap_or("");
-            let field = field.strip_prefix(origin.strip).unwrap_or(if field == origin.strip.trim_end_matches('.') { "" } else { field });
+            let field = field.strip_prefix(origin.strip).unwrap_or(if field == origin.strip.trim_end_matches('.') {
+                ""
+            } else {
+                field
+            });
             let full = match (origin.prefix.is_empty(), field.is_empty()) {
                 (true, _) => field.to_string(),
                 (false, true) => origin.prefix.clone(),
@@ -404,7 +431,10 @@ mod tests {
         let list = r#"{"kind":"List","items":[{"kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"spec":{"containers":[]}}}},{"kind":"ConfigMap","metadata":{"name":"x"}}]}"#;
         l.add_file("l.json", parse_documents("l.json", list).unwrap());
         l.add_file("f.yaml", parse_documents("f.yaml", "spec:\n  containers:\n  - name: a\n").unwrap());
-        l.add_file("s.yaml", parse_documents("s.yaml", "securityContext:\n  windowsOptions:\n    hostProcess: true\n").unwrap());
+        l.add_file(
+            "s.yaml",
+            parse_documents("s.yaml", "securityContext:\n  windowsOptions:\n    hostProcess: true\n").unwrap(),
+        );
         assert_eq!(l.snapshot.pods.len(), 3);
         assert_eq!(l.snapshot.workloads.len(), 2);
         assert_eq!(l.snapshot.workloads[0].spec_path, "spec.template.spec");

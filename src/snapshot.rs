@@ -77,11 +77,7 @@ pub struct Workload {
 
 impl Workload {
     pub fn object_ref(&self) -> ObjectRef {
-        ObjectRef::new(
-            &self.kind,
-            self.metadata.namespace.as_deref(),
-            self.metadata.name.as_deref().unwrap_or(""),
-        )
+        ObjectRef::new(&self.kind, self.metadata.namespace.as_deref(), self.metadata.name.as_deref().unwrap_or(""))
     }
 }
 
@@ -248,11 +244,7 @@ pub fn node_os(node: &Node) -> String {
     if let Some(os) = node.metadata.labels.as_ref().and_then(|l| l.get("kubernetes.io/os")) {
         return os.clone();
     }
-    node.status
-        .as_ref()
-        .and_then(|s| s.node_info.as_ref())
-        .map(|i| i.operating_system.clone())
-        .unwrap_or_default()
+    node.status.as_ref().and_then(|s| s.node_info.as_ref()).map(|i| i.operating_system.clone()).unwrap_or_default()
 }
 
 pub fn node_name(node: &Node) -> &str {

@@ -18,7 +18,7 @@ impl Version {
         let s = s.trim();
         let s = s.rsplit("://").next().unwrap_or(s);
         let s = s.strip_prefix('v').unwrap_or(s);
-        let mut parts = s.split(|c: char| c == '.' || c == '-' || c == '+');
+        let mut parts = s.split(['.', '-', '+']);
         let num = |p: Option<&str>| -> Option<u32> {
             let p = p?;
             let digits: String = p.chars().take_while(|c| c.is_ascii_digit()).collect();

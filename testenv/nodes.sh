@@ -130,7 +130,9 @@ if [ "$dry" = 1 ]; then cat "$file"; exit 0; fi
 n=$(grep -c '^kind: Node$' "$file")
 log "applying $n node(s) (set $set)"
 t0=$SECONDS
-"$KUBECTL" apply --server-side --force-conflicts --field-manager=testenv-nodes -f "$file" >/dev/null
+# --validate=false skips kubectl's client-side schema work (78 s -> 18 s for 2000 nodes); the
+# apiserver still validates every Node.
+"$KUBECTL" apply --server-side --force-conflicts --validate=false --field-manager=testenv-nodes -f "$file" >/dev/null
 
 # Node status is kept on create today; if a future apiserver drops it, patch the status subresource.
 first=$(awk '/^kind: Node$/{k=1} k && /^  name: /{print $2; exit}' "$file")
@@ -142,8 +144,15 @@ if [ "$("$KUBECTL" get node "$first" -o jsonpath='{.status.nodeInfo.kubeletVersi
 fi
 
 log "waiting for $n node(s) to become Ready"
-"$KUBECTL" wait --for=condition=Ready node -l "testenv.local/node-set=$set" --timeout=$((60 + n / 10))s >/dev/null ||
-  die "nodes of set $set did not become Ready" "check $TESTENV_STATE/kwok.log"
+# One list per poll (kubectl wait checks nodes one by one: minutes for 2000 nodes).
+deadline=$((SECONDS + 60 + n / 20))
+while :; do
+  ready=$("$KUBECTL" get node -l "testenv.local/node-set=$set" \
+    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c '^True$' || true)
+  [ "${ready:-0}" -ge "$n" ] && break
+  [ "$SECONDS" -lt "$deadline" ] || die "only $ready of $n nodes of set $set became Ready" "check $TESTENV_STATE/kwok.log"
+  sleep 1
+done
 # kube-controller-manager removes the node.kubernetes.io/not-ready taint shortly after Ready.
 deadline=$((SECONDS + 60))
 while "$KUBECTL" get node -l "testenv.local/node-set=$set" -o jsonpath='{range .items[*]}{.spec.taints[*].key}{"\n"}{end}' |

@@ -5,7 +5,8 @@
 # All progress goes to stderr; the LAST line of stdout is `export KUBECONFIG=<admin kubeconfig>`.
 #
 # Environment: TESTENV_STATE (state dir), TESTENV_NO_SCENARIOS=1 (skip scenarios),
-#              TESTENV_NODES=<count> (extra generated Windows nodes, default 0), port overrides (lib.sh).
+#              TESTENV_NODES=<count> (extra generated Windows nodes, default 0), port overrides (lib.sh),
+#              TESTENV_KWOK_LOG_LEVEL (default WARN; INFO logs every lease renewal and status patch).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=testenv/lib.sh
@@ -219,7 +220,8 @@ PATH="$S/shims:$PATH" start kwok "$TESTENV_BIN/kwok" \
   --server-address="127.0.0.1:$KWOK_PORT" \
   --tls-cert-file="$P/kwok.crt" --tls-private-key-file="$P/kwok.key" \
   --node-lease-duration-seconds=40 --cidr=10.244.0.0/16 \
-  --enable-crds=Logs,ClusterLogs,Exec,ClusterExec,Attach,ClusterAttach
+  --enable-crds=Logs,ClusterLogs,Exec,ClusterExec,Attach,ClusterAttach \
+  --v="${TESTENV_KWOK_LOG_LEVEL:-WARN}"
 wait_for kwok 60 curl -fsk --max-time 2 "https://127.0.0.1:$KWOK_PORT/healthz"
 
 # ---- 7. logs/exec for every pod, RBAC for the narrow user -------------------------------------

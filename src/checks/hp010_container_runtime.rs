@@ -2,7 +2,7 @@
 
 use k8s_openapi::api::core::v1::Node;
 
-use super::{Rule, host_process_specs, node_info, node_ref, node_problems, spec_node};
+use super::{Rule, host_process_specs, node_info, node_problems, node_ref, spec_node};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{Snapshot, Source, node_name};
 use crate::version::Version;

@@ -60,7 +60,9 @@ fn version_problem(v: Version) -> Option<&'static str> {
     } else if v >= Version::new(1, 22, 0) {
         Some("HostProcess is alpha in 1.22 and needs the WindowsHostProcessContainers feature gate (off by default)")
     } else {
-        Some("HostProcess does not exist before 1.22: the hostProcess field is dropped and the pod runs as a normal container")
+        Some(
+            "HostProcess does not exist before 1.22: the hostProcess field is dropped and the pod runs as a normal container",
+        )
     }
 }
 
@@ -155,7 +157,10 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                     .with_severity(Severity::Warning),
                 );
             }
-        } else if live && container_level_only && spec.pod.is_none_or(|p| p.spec.as_ref().is_none_or(|s| s.node_name.is_none())) {
+        } else if live
+            && container_level_only
+            && spec.pod.is_none_or(|p| p.spec.as_ref().is_none_or(|s| s.node_name.is_none()))
+        {
             let old: Vec<&str> =
                 snapshot.windows_nodes().filter(|n| node_kubelet(n).is_some_and(has_110140)).map(node_name).collect();
             if !old.is_empty() {

@@ -1,17 +1,370 @@
 //! HP017 image-platform-placeholder.
 
-use super::Rule;
+use super::{
+    Observation, Rule, containers, effective_host_process, finding_at_container, host_process_specs,
+    node_windows_build, observations, observed_groups, spec_node, with_evidence,
+};
 use crate::finding::{Finding, Severity};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, Source, node_name, node_os};
+use crate::version::windows_build;
 
 pub static RULE: Rule = Rule {
     id: "HP017",
     name: "image-platform-placeholder",
     severity: Severity::Error,
-    summary: "TODO",
-    doc: "TODO",
-    rank: 170,
+    summary: "HostProcess images must be pullable: no template placeholders, no build mismatch",
+    doc: r#"## What it does
+Checks the images (and env values) of HostProcess containers:
+
+- **Template placeholders** → warning: ALL-CAPS tokens such as `KUBE_PROXY_VERSION` in an image
+  tag or name, `${...}`, `{{...}}`, `<...>` and `__X__` tokens, and env values that are
+  placeholders (`KUBERNETES_SERVICE_HOST_VALUE`, `${VAR}`). Kubernetes' own `$(VAR)` expansion
+  is not a placeholder. Manifests from sig-windows-tools and CAPZ are templates for `sed` or
+  `envsubst`; applied verbatim, the pull fails.
+- **Build-pinned Windows images** (`:1809`, `-1809`, `:ltsc2019`, `:ltsc2022`, `:ltsc2025`)
+  → warning, unless the pod pins the same `node.kubernetes.io/windows-build` (or, live, every
+  Windows node it can meet has that build).
+- Live: `no match for platform in manifest` on a Windows node, or `not found` for an image with a
+  placeholder, is an error with the kubelet's message as evidence.
+
+## Why is this bad?
+containerd still pulls HostProcess images by platform, so an image whose manifest carries another
+Windows build fails on that node (ErrImagePull, then ImagePullBackOff):
+
+    Failed to pull image "mcr.microsoft.com/windows/nanoserver:1809": rpc error: code = NotFound desc = failed to pull and unpack image "mcr.microsoft.com/windows/nanoserver:1809": no match for platform in manifest: not found
+
+HostProcess containers do not need the host's build, so a build-independent image is the better
+choice: the HostProcess base image runs on every Windows Server version.
+
+## Example
+```yaml
+containers:
+- name: kube-proxy
+  image: sigwindowstools/kube-proxy:KUBE_PROXY_VERSION-calico-hostprocess
+- name: tools
+  image: mcr.microsoft.com/windows/nanoserver:1809
+```
+
+## Use instead
+```yaml
+containers:
+- name: kube-proxy
+  image: sigwindowstools/kube-proxy:v1.30.2-calico-hostprocess
+- name: tools
+  image: mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0
+```
+
+## References
+- microsoft/windows-host-process-containers-base-image README
+- containerd#7431, #8101, #8106; microsoft/Windows-Containers#223
+"#,
+    rank: 42,
     check,
 };
 
-fn check(_snapshot: &Snapshot, _out: &mut Vec<Finding>) {}
+/// An ALL-CAPS word with an underscore (`KUBE_PROXY_VERSION`).
+fn caps_token(t: &str) -> bool {
+    t.len() >= 3
+        && t.contains('_')
+        && t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && t.chars().any(|c| c.is_ascii_uppercase())
+}
+
+/// Template syntax that is never a real value: `${...}`, `{{...}}`, `<...>`, `__NAME__`.
+fn template_syntax(s: &str) -> bool {
+    if s.contains("${") || s.contains("{{") || (s.contains('<') && s.contains('>')) {
+        return true;
+    }
+    // `__NAME__`: two underscores, an upper-case name, two underscores.
+    let mut rest = s;
+    while let Some(i) = rest.find("__") {
+        let after = &rest[i + 2..];
+        let name: String =
+            after.chars().take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_').collect();
+        let name = name.trim_end_matches('_');
+        if !name.is_empty() && name.chars().any(|c| c.is_ascii_uppercase()) && after[name.len()..].starts_with("__") {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+/// The placeholder in an image reference, if any.
+pub fn image_placeholder(image: &str) -> Option<String> {
+    if template_syntax(image) {
+        return Some(image.to_string());
+    }
+    let name = image.split('@').next().unwrap_or(image);
+    let (repo, tag) = match (name.rfind(':'), name.rfind('/')) {
+        (Some(c), Some(s)) if c > s => (&name[..c], &name[c + 1..]),
+        (Some(c), None) => (&name[..c], &name[c + 1..]),
+        _ => (name, ""),
+    };
+    let words = |s: &'_ str| {
+        s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map(str::to_string).collect::<Vec<_>>()
+    };
+    // Repository names are lower case, so an ALL-CAPS word there is a placeholder; tags may
+    // hold upper case (`1.0-SNAPSHOT`), so only ALL_CAPS_WITH_UNDERSCORES counts there.
+    for t in words(repo) {
+        if caps_token(&t) || (t.len() >= 3 && t.chars().all(|c| c.is_ascii_uppercase() || c == '_')) {
+            return Some(t);
+        }
+    }
+    words(tag).into_iter().find(|t| caps_token(t))
+}
+
+/// An env value that is a placeholder.
+fn env_placeholder(value: &str) -> bool {
+    if template_syntax(value) {
+        return true;
+    }
+    let v = value.trim();
+    caps_token(v)
+        && (v.ends_with("_VALUE")
+            || v.ends_with("_VERSION")
+            || ["PLACEHOLDER", "REPLACE", "CHANGEME", "CHANGE_ME", "YOUR_"].iter().any(|w| v.contains(w)))
+}
+
+/// The Windows build an image tag is pinned to, with the tag word.
+pub fn pinned_build(image: &str) -> Option<(u32, &'static str)> {
+    let name = image.split('@').next().unwrap_or(image);
+    let tag = match (name.rfind(':'), name.rfind('/')) {
+        (Some(c), Some(s)) if c > s => &name[c + 1..],
+        (Some(c), None) => &name[c + 1..],
+        _ => return None,
+    };
+    for t in tag.split(['-', '.', '_']) {
+        match t.to_ascii_lowercase().as_str() {
+            "1809" => return Some((17763, "1809")),
+            "ltsc2019" => return Some((17763, "ltsc2019")),
+            "ltsc2022" => return Some((20348, "ltsc2022")),
+            "ltsc2025" => return Some((26100, "ltsc2025")),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn is_pull_error(o: &Observation<'_>) -> bool {
+    ["ErrImagePull", "ImagePullBackOff", "Failed", "BackOff"].contains(&o.reason)
+        || o.mentions(&["Failed to pull image"])
+}
+
+fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let index = snapshot.index();
+    for spec in host_process_specs(snapshot, &index) {
+        let obs = observations(snapshot, &spec);
+        let node = spec_node(snapshot, &spec);
+        let on_linux = node.is_some_and(|n| node_os(n) == "linux");
+        let hp: Vec<_> = containers(spec.spec).into_iter().filter(|c| effective_host_process(spec.spec, c)).collect();
+
+        // Live: platform mismatch (HP008 owns it on Linux nodes).
+        let platform = observed_groups(&obs, |o| o.mentions(&["no match for platform in manifest"]));
+        let mut failed: Vec<Option<&str>> = Vec::new();
+        if !on_linux {
+            for (container, evidence) in &platform {
+                let build = node.and_then(node_windows_build).map(|b| format!(" (build {b})")).unwrap_or_default();
+                let on = node.map(|n| format!("node {}{build}", node_name(n))).unwrap_or_else(|| "the node".into());
+                let f = finding_at_container(
+                    &RULE,
+                    &spec,
+                    *container,
+                    "image",
+                    format!(
+                        "the image has no variant for {on}, so the pull fails with `no match for platform in manifest`"
+                    ),
+                    "use a build-independent image (the HostProcess base image) or a multi-build manifest list, or pin node.kubernetes.io/windows-build to the image's build",
+                );
+                out.push(with_evidence(f, evidence));
+                failed.push(*container);
+            }
+        }
+
+        for c in &hp {
+            if failed.contains(&Some(c.name)) || failed.contains(&None) {
+                continue;
+            }
+            let image = c.image.unwrap_or("");
+            // Placeholders in the image.
+            if let Some(token) = image_placeholder(image) {
+                let pulls: Vec<_> = obs
+                    .iter()
+                    .filter(|o| {
+                        o.container.is_none_or(|n| n == c.name)
+                            && is_pull_error(o)
+                            && o.mentions(&["not found", "manifest unknown"])
+                    })
+                    .cloned()
+                    .collect();
+                let f = RULE
+                    .finding(
+                        &spec,
+                        &format!("{}.image", c.path),
+                        format!("image {image:?} contains the unsubstituted template placeholder {token}; applied as is, the pull fails (tag not found)"),
+                        format!("replace {token} with a real value (the manifest is a template for sed/envsubst)"),
+                    )
+                    .with_container(c.name);
+                out.push(if pulls.is_empty() { f.with_severity(Severity::Warning) } else { with_evidence(f, &pulls) });
+            } else if let Some((build, word)) = pinned_build(image)
+                && let Some(f) = build_mismatch(snapshot, &spec, c.name, &c.path, image, build, word)
+            {
+                out.push(f);
+            }
+            // Placeholders in env values.
+            for (k, e) in c.env.into_iter().flatten().enumerate() {
+                let Some(v) = e.value.as_deref() else { continue };
+                if env_placeholder(v) {
+                    out.push(
+                        RULE.finding(
+                            &spec,
+                            &format!("{}.env[{k}].value", c.path),
+                            format!("env {} is the unsubstituted template placeholder {v:?}; the container gets that literal text", e.name),
+                            format!("replace {v:?} with the real value before applying"),
+                        )
+                        .with_container(c.name)
+                        .with_severity(Severity::Warning),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A warning when a build-pinned image may meet nodes of another build.
+fn build_mismatch(
+    snapshot: &Snapshot,
+    spec: &crate::snapshot::SpecRef<'_>,
+    container: &str,
+    path: &str,
+    image: &str,
+    build: u32,
+    word: &str,
+) -> Option<Finding> {
+    let pinned = spec
+        .spec
+        .node_selector
+        .as_ref()
+        .and_then(|s| s.get("node.kubernetes.io/windows-build"))
+        .and_then(|b| windows_build(b));
+    if pinned == Some(build) {
+        return None;
+    }
+    let others: Vec<String> = if let Some(node) = spec_node(snapshot, spec) {
+        match node_windows_build(node) {
+            Some(b) if b != build => vec![format!("{} (build {b})", node_name(node))],
+            _ => return None,
+        }
+    } else if snapshot.source == Source::Cluster && snapshot.windows_nodes().next().is_some() {
+        let v: Vec<String> = snapshot
+            .windows_nodes()
+            .filter_map(|n| {
+                node_windows_build(n).filter(|b| *b != build).map(|b| format!("{} (build {b})", node_name(n)))
+            })
+            .collect();
+        if v.is_empty() {
+            return None;
+        }
+        v
+    } else {
+        let ctx = snapshot.context.windows_build.as_deref().and_then(|b| windows_build(b).or_else(|| b.parse().ok()));
+        match ctx {
+            Some(b) if b == build => return None,
+            Some(b) => vec![format!("the target build {b}")],
+            None => Vec::new(),
+        }
+    };
+    let where_ = if others.is_empty() { "nodes of another Windows build".to_string() } else { others.join(", ") };
+    Some(
+        RULE.finding(
+            spec,
+            &format!("{path}.image"),
+            format!("image {image:?} is built for Windows build {build} ({word}); on {where_} the pull fails with `no match for platform in manifest`"),
+            format!("use a build-independent image (the HostProcess base image), or pin `node.kubernetes.io/windows-build: 10.0.{build}`"),
+        )
+        .with_container(container)
+        .with_severity(Severity::Warning),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testutil::{cluster_pod, event, findings, node, pod_snapshot, rules_fired};
+
+    fn pod(container: &str) -> String {
+        format!(
+            r#"{{"hostNetwork":true,"securityContext":{{"windowsOptions":{{"hostProcess":true,"runAsUserName":"NT AUTHORITY\\SYSTEM"}}}},"containers":[{container}]}}"#
+        )
+    }
+
+    #[test]
+    fn placeholder_detection() {
+        assert_eq!(
+            image_placeholder("sigwindowstools/kube-proxy:KUBE_PROXY_VERSION-calico-hostprocess").as_deref(),
+            Some("KUBE_PROXY_VERSION")
+        );
+        assert!(image_placeholder("sigwindowstools/calico-node:CALICO_VERSION-hostprocess").is_some());
+        assert!(image_placeholder("registry/${KUBERNETES_VERSION/+/_}").is_some());
+        assert!(image_placeholder("REGISTRY/app:1.0").is_some());
+        assert!(image_placeholder("ghcr.io/kubernetes-sigs/sig-windows/csi-proxy:v1.1.2").is_none());
+        assert!(image_placeholder("sigwindowstools/kube-proxy").is_none());
+        assert!(image_placeholder("example.com/app:v1.0.0-RC1").is_none());
+        assert!(image_placeholder("example.com/app:1.0-SNAPSHOT").is_none());
+        assert!(image_placeholder("localhost:5000/app").is_none());
+        assert!(env_placeholder("KUBERNETES_SERVICE_HOST_VALUE"));
+        assert!(env_placeholder("__K8S_SERVICE_CIDR__"));
+        assert!(!env_placeholder("$(POD_NAME)"));
+        assert!(!env_placeholder("C:\\\\opt\\\\cni\\\\bin"));
+        assert!(!env_placeholder("ROLE_ADMIN"));
+        assert!(!env_placeholder("flannel.4096"));
+    }
+
+    #[test]
+    fn placeholders_warn_offline() {
+        let s = pod_snapshot(&pod(
+            r#"{"name":"f","image":"sigwindowstools/flannel:FLANNEL_VERSION-hostprocess","env":[{"name":"KUBERNETES_SERVICE_HOST","value":"KUBERNETES_SERVICE_HOST_VALUE"},{"name":"VXLAN_VNI","value":"4096"}]}"#,
+        ));
+        let f = findings(&s, &RULE);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert!(f.iter().all(|f| f.severity == Severity::Warning));
+        assert_eq!(f[1].field.as_deref(), Some("spec.containers[0].env[0].value"));
+    }
+
+    #[test]
+    fn build_pinned_image_warns_unless_pinned() {
+        let s = pod_snapshot(&pod(r#"{"name":"a","image":"mcr.microsoft.com/windows/nanoserver:1809"}"#));
+        assert_eq!(findings(&s, &RULE)[0].severity, Severity::Warning);
+        let mut s = pod_snapshot(&pod(r#"{"name":"a","image":"mcr.microsoft.com/windows/nanoserver:1809"}"#));
+        s.context.windows_build = Some("10.0.17763".into());
+        assert!(rules_fired(&s, &RULE).is_empty());
+    }
+
+    #[test]
+    fn live_platform_mismatch_is_error() {
+        let mut s = cluster_pod(
+            r#"{"hostNetwork":true,"nodeName":"w1","securityContext":{"windowsOptions":{"hostProcess":true}},"containers":[{"name":"a","image":"mcr.microsoft.com/windows/nanoserver:1809"}]}"#,
+            "{}",
+        );
+        s.nodes = vec![node("w1", "windows", "containerd://1.7.0", "v1.30.0", "10.0.20348.1", "[]")];
+        s.events.push(event(
+            "Pod",
+            "p",
+            "Failed",
+            "Failed to pull image \"mcr.microsoft.com/windows/nanoserver:1809\": rpc error: code = NotFound desc = failed to pull and unpack image \"mcr.microsoft.com/windows/nanoserver:1809\": no match for platform in manifest: not found",
+            Some("spec.containers{a}"),
+        ));
+        let f = findings(&s, &RULE);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].severity, Severity::Error);
+        assert!(f[0].message.contains("w1 (build 20348)"));
+    }
+
+    #[test]
+    fn quiet_on_real_images() {
+        let s = pod_snapshot(&pod(
+            r#"{"name":"a","image":"ghcr.io/kubernetes-sigs/sig-windows/csi-proxy:v1.1.2","env":[{"name":"KUBE_NETWORK","value":"flannel.4096"}]}"#,
+        ));
+        assert!(rules_fired(&s, &RULE).is_empty());
+    }
+}

@@ -53,7 +53,13 @@ pub struct Rule {
 
 impl Rule {
     /// A finding of this rule about one pod spec, at `field` below the spec.
-    pub fn finding(&self, spec: &SpecRef<'_>, field: &str, message: impl Into<String>, fix: impl Into<String>) -> Finding {
+    pub fn finding(
+        &self,
+        spec: &SpecRef<'_>,
+        field: &str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Finding {
         Finding {
             rule: self.id.to_string(),
             name: self.name.to_string(),
@@ -70,7 +76,12 @@ impl Rule {
     }
 
     /// A finding of this rule not tied to a pod spec (a node, a namespace, the cluster).
-    pub fn bare(&self, object: Option<crate::finding::ObjectRef>, message: impl Into<String>, fix: impl Into<String>) -> Finding {
+    pub fn bare(
+        &self,
+        object: Option<crate::finding::ObjectRef>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Finding {
         Finding {
             rule: self.id.to_string(),
             name: self.name.to_string(),
@@ -223,10 +234,7 @@ pub fn pod_host_process(spec: &PodSpec) -> Option<bool> {
 
 /// A container's effective hostProcess: its own value, else the pod's, else false.
 pub fn effective_host_process(spec: &PodSpec, c: &ContainerView<'_>) -> bool {
-    container_windows_options(c)
-        .and_then(|w| w.host_process)
-        .or_else(|| pod_host_process(spec))
-        .unwrap_or(false)
+    container_windows_options(c).and_then(|w| w.host_process).or_else(|| pod_host_process(spec)).unwrap_or(false)
 }
 
 /// A container's effective runAsUserName: its own value, else the pod's.
@@ -277,9 +285,9 @@ pub fn node_kubelet(node: &Node) -> Option<Version> {
 /// The Windows build of a node: from `nodeInfo.kernelVersion`, else the
 /// `node.kubernetes.io/windows-build` label.
 pub fn node_windows_build(node: &Node) -> Option<u32> {
-    node_info(node)
-        .and_then(|i| windows_build(&i.kernel_version))
-        .or_else(|| node.metadata.labels.as_ref()?.get("node.kubernetes.io/windows-build").and_then(|b| windows_build(b)))
+    node_info(node).and_then(|i| windows_build(&i.kernel_version)).or_else(|| {
+        node.metadata.labels.as_ref()?.get("node.kubernetes.io/windows-build").and_then(|b| windows_build(b))
+    })
 }
 
 /// The node a pod spec runs on, when it is a scheduled pod and the node is in the snapshot.
@@ -565,7 +573,9 @@ pub fn node_matches(spec: &PodSpec, node: &Node) -> bool {
                 "Exists" => v.is_some(),
                 "DoesNotExist" => v.is_none(),
                 "Gt" | "Lt" => {
-                    let (Some(v), Some(bound)) = (v.and_then(|v| v.parse::<i64>().ok()), values.first().and_then(|b| b.parse::<i64>().ok())) else {
+                    let (Some(v), Some(bound)) =
+                        (v.and_then(|v| v.parse::<i64>().ok()), values.first().and_then(|b| b.parse::<i64>().ok()))
+                    else {
                         return false;
                     };
                     if e.operator == "Gt" { v > bound } else { v < bound }
@@ -748,5 +758,71 @@ pub mod testutil {
         let labels: serde_json::Map<String, serde_json::Value> =
             labels.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect();
         serde_json::from_value(serde_json::json!({"metadata": {"name": name, "labels": labels}})).expect("namespace")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::node;
+    use super::*;
+
+    #[test]
+    fn node_problems_cover_runtime_kubelet_and_build() {
+        let bad = node("w1", "windows", "docker://20.10.9", "v1.22.4", "10.0.14393.1", "[]");
+        let mut rules: Vec<String> = node_problems(&bad, Some("v1.21.0")).into_iter().map(|f| f.rule).collect();
+        rules.dedup();
+        assert_eq!(rules, ["HP011", "HP010", "HP012"]);
+        let f = &node_problems(&bad, None)[0];
+        assert_eq!(f.object, Some(ObjectRef::new("Node", None, "w1")));
+        assert_eq!(f.node.as_deref(), Some("w1"));
+        let good = node("w2", "windows", "containerd://1.7.20", "v1.33.1", "10.0.20348.2529", "[]");
+        assert!(node_problems(&good, Some("v1.33.1")).is_empty());
+        let linux = node("l1", "linux", "docker://20.10.9", "v1.20.0", "5.15.0", "[]");
+        assert!(node_problems(&linux, None).is_empty());
+    }
+
+    #[test]
+    fn selectors_and_tolerations() {
+        let spec: PodSpec = serde_json::from_str(
+            r#"{"containers":[],"nodeSelector":{"kubernetes.io/os":"windows"},
+                "tolerations":[{"key":"os","operator":"Equal","value":"windows","effect":"NoSchedule"}]}"#,
+        )
+        .unwrap();
+        let tainted = node(
+            "w1",
+            "windows",
+            "",
+            "",
+            "",
+            r#"[{"key":"os","value":"windows","effect":"NoSchedule"},{"key":"x","effect":"PreferNoSchedule"}]"#,
+        );
+        assert!(node_matches(&spec, &tainted));
+        assert!(untolerated_taints(&spec, &tainted, false).is_empty());
+        let other = node(
+            "w2",
+            "windows",
+            "",
+            "",
+            "",
+            r#"[{"key":"node.kubernetes.io/os","value":"windows","effect":"NoSchedule"}]"#,
+        );
+        assert_eq!(untolerated_taints(&spec, &other, false).len(), 1);
+        let linux = node("l1", "linux", "", "", "", "[]");
+        assert!(!node_matches(&spec, &linux));
+        assert_eq!(required_os(&spec).as_deref(), Some("windows"));
+    }
+
+    #[test]
+    fn observation_lines() {
+        let s = testutil::cluster_pod(
+            r#"{"containers":[{"name":"a"}]}"#,
+            r#"{"containerStatuses":[{"name":"a","image":"x","imageID":"","ready":false,"restartCount":1,
+                "state":{"waiting":{"reason":"ErrImagePull","message":"boom"}},
+                "lastState":{"terminated":{"exitCode":2,"reason":"Error"}}}]}"#,
+        );
+        let index = s.index();
+        let spec = s.specs(&index).remove(0);
+        let lines: Vec<String> = observations(&s, &spec).iter().map(Observation::line).collect();
+        assert_eq!(lines, ["ErrImagePull: boom", "Error: exit code 2"]);
     }
 }

@@ -55,7 +55,11 @@ pub async fn run(global: &GlobalArgs, args: &CleanupArgs) -> Result<ExitCode> {
     eprintln!(
         "{deleted} pod(s) {}{}",
         if args.dry_run { "to delete" } else { "deleted" },
-        if skipped > 0 { format!(", {skipped} still within their deadline (use --all to delete them too)") } else { String::new() }
+        if skipped > 0 {
+            format!(", {skipped} still within their deadline (use --all to delete them too)")
+        } else {
+            String::new()
+        }
     );
     Ok(if failed > 0 { ExitCode::Cluster } else { ExitCode::Ok })
 }

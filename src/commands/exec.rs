@@ -7,9 +7,9 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ::kube::api::{Api, PostParams};
 use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
 use k8s_openapi::api::core::v1::Node;
-use ::kube::api::{Api, PostParams};
 use serde::Serialize;
 
 use crate::cli::{ExecArgs, FanoutStyle, GlobalArgs, Output};
@@ -120,7 +120,10 @@ pub fn select_targets(nodes: &[Node], args: &ExecArgs, server_version: Option<&s
         let node = nodes.iter().find(|n| node_name(n) == name).ok_or_else(|| Error::NodeNotFound(name.clone()))?;
         let os = node_os(node);
         if os != "windows" {
-            return Err(Error::NotWindows { node: name.clone(), os: if os.is_empty() { "unknown".into() } else { os } });
+            return Err(Error::NotWindows {
+                node: name.clone(),
+                os: if os.is_empty() { "unknown".into() } else { os },
+            });
         }
         let r = node_report(node, server_version);
         if !r.host_process_ready {
@@ -144,7 +147,12 @@ pub fn select_targets(nodes: &[Node], args: &ExecArgs, server_version: Option<&s
 /// Check with SelfSubjectAccessReview that we may do everything exec needs.
 async fn check_rbac(kube: &Kube, namespace: &str, interactive: bool) -> Result<()> {
     let api: Api<SelfSubjectAccessReview> = Api::all(kube.client.clone());
-    let mut needs = vec![("create", "pods", None), ("delete", "pods", None), ("watch", "pods", None), ("create", "pods", Some("exec"))];
+    let mut needs = vec![
+        ("create", "pods", None),
+        ("delete", "pods", None),
+        ("watch", "pods", None),
+        ("create", "pods", Some("exec")),
+    ];
     if interactive {
         needs.push(("get", "pods", Some("exec")));
     }
@@ -175,7 +183,11 @@ async fn check_rbac(kube: &Kube, namespace: &str, interactive: bool) -> Result<(
                 verb: verb.to_string(),
                 resource: res,
                 scope: format!(" in namespace {namespace}"),
-                message: r.status.and_then(|s| s.reason).filter(|s| !s.is_empty()).unwrap_or_else(|| "not allowed by RBAC".into()),
+                message: r
+                    .status
+                    .and_then(|s| s.reason)
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "not allowed by RBAC".into()),
             });
         }
     }
@@ -213,7 +225,9 @@ fn explain_failure(f: &StartFailure, node: Option<&Node>) -> Vec<String> {
     };
     crate::checks::run(&snapshot)
         .into_iter()
-        .filter(|x| x.severity >= crate::finding::Severity::Warning && x.object.as_ref().is_some_and(|o| o.kind == "Pod"))
+        .filter(|x| {
+            x.severity >= crate::finding::Severity::Warning && x.object.as_ref().is_some_and(|o| o.kind == "Pod")
+        })
         .map(|x| format!("{}: {} (fix: {})", x.rule, x.message, x.fix))
         .collect()
 }
@@ -233,23 +247,28 @@ async fn run_on_node(
     if !fanout {
         eprintln!("{tag}pod {}/{} created on node {}", opts.namespace, opts.name, opts.node);
     }
-    let waited = lc
-        .wait_running(&opts.name, args.pod_running_timeout, |msg| eprintln!("{tag}{msg}"))
-        .await;
+    let waited = lc.wait_running(&opts.name, args.pod_running_timeout, |msg| eprintln!("{tag}{msg}")).await;
     if let Err(f) = waited {
         let explained = explain_failure(&f, node);
         let mut hint = if explained.is_empty() {
-            format!("see `kubectl hostprocess doctor pod/{} -n {}` (run with --keep to leave the pod)", opts.name, opts.namespace)
+            format!(
+                "see `kubectl hostprocess doctor pod/{} -n {}` (run with --keep to leave the pod)",
+                opts.name, opts.namespace
+            )
         } else {
             explained.join("\nhint: ")
         };
         if f.reason.starts_with("not Running after") {
             hint.push_str("; first pulls of a Windows image can take minutes: raise --pod-running-timeout");
-            return Err(Error::Timeout { secs: args.pod_running_timeout.as_secs(), what: "waiting for the pod to run".into(), hint });
+            return Err(Error::Timeout {
+                secs: args.pod_running_timeout.as_secs(),
+                what: "waiting for the pod to run".into(),
+                hint,
+            });
         }
         return Err(Error::PodStart { pod: format!("{}/{}", opts.namespace, opts.name), reason: f.reason, hint });
     }
-    let run = if args.tty || args.stdin {
+    if args.tty || args.stdin {
         lc.interactive(&opts.name, command, args.tty).await
     } else if args.timeout.is_zero() {
         lc.run_command(&opts.name, command, &sink).await
@@ -262,8 +281,7 @@ async fn run_on_node(
                 hint: "raise --timeout, or 0 for none".into(),
             }),
         }
-    };
-    run
+    }
 }
 
 /// Wait for SIGINT or SIGTERM.
@@ -317,7 +335,8 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
 
     if args.dry_run {
         let pod = throwaway_pod(&options_for(args, &namespace, &targets[0])?);
-        let mut text = format!("# target nodes ({}): {}\n# command: {:?}\n", targets.len(), targets.join(", "), command);
+        let mut text =
+            format!("# target nodes ({}): {}\n# command: {:?}\n", targets.len(), targets.join(", "), command);
         text.push_str(&crate::output::yaml(&pod)?);
         crate::output::print(&text)?;
         return Ok(ExitCode::Ok);
@@ -356,7 +375,9 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
         }
     } else {
         for (name, e) in lc.delete_all().await {
-            eprintln!("warning: could not delete pod {namespace}/{name}: {e}\nhint: run `kubectl hostprocess cleanup -n {namespace}`");
+            eprintln!(
+                "warning: could not delete pod {namespace}/{name}: {e}\nhint: run `kubectl hostprocess cleanup -n {namespace}`"
+            );
         }
     }
     let results = outcome?;
@@ -371,7 +392,9 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
             .into_iter()
             .map(|(o, r, d, captured)| {
                 let (stdout, stderr) = captured
-                    .map(|(o, e)| (Some(String::from_utf8_lossy(&o).into_owned()), Some(String::from_utf8_lossy(&e).into_owned())))
+                    .map(|(o, e)| {
+                        (Some(String::from_utf8_lossy(&o).into_owned()), Some(String::from_utf8_lossy(&e).into_owned()))
+                    })
                     .unwrap_or((None, None));
                 NodeResult {
                     node: o.node,
@@ -460,10 +483,5 @@ pub fn render_summary(r: &FanoutReport) -> String {
             x.error.clone().unwrap_or_default(),
         ]);
     }
-    format!(
-        "\n{}{} of {} node(s) succeeded.\n",
-        crate::output::render_table(&t),
-        r.succeeded,
-        r.results.len()
-    )
+    format!("\n{}{} of {} node(s) succeeded.\n", crate::output::render_table(&t), r.succeeded, r.results.len())
 }

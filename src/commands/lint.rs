@@ -70,8 +70,10 @@ pub fn read_input(path: &Path) -> Result<(String, String)> {
             reason: format!("larger than the {} MiB limit for a manifest", crate::manifest::MAX_INPUT_BYTES >> 20),
         });
     }
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::ReadInput { path: path.into(), reason: "binary file (not UTF-8 text), not YAML or JSON".into() })?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::ReadInput {
+        path: path.into(),
+        reason: "binary file (not UTF-8 text), not YAML or JSON".into(),
+    })?;
     Ok((name, text))
 }
 

@@ -160,7 +160,15 @@ pub fn render_human(r: &NodesReport, wide: bool) -> String {
             .collect::<Vec<_>>()
             .join("; ");
         let dash = |o: &Option<String>| o.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into());
-        let mut row = vec![n.name.clone(), status, dash(&n.windows_build), dash(&n.container_runtime), dash(&n.kubelet_version), verdict, reasons];
+        let mut row = vec![
+            n.name.clone(),
+            status,
+            dash(&n.windows_build),
+            dash(&n.container_runtime),
+            dash(&n.kubelet_version),
+            verdict,
+            reasons,
+        ];
         if wide {
             row.splice(3..3, [dash(&n.os_image), dash(&n.kernel_version)]);
             let taints = if n.taints.is_empty() { "-".to_string() } else { n.taints.join(",") };
@@ -176,7 +184,10 @@ pub fn render_human(r: &NodesReport, wide: bool) -> String {
         "does NOT support HostProcess pods (HP011: needs 1.23+, GA in 1.26)".red().bold().to_string()
     };
     let ready = r.nodes.iter().filter(|n| n.host_process_ready).count();
-    out.push_str(&format!("\nAPI server {version} {support}. {ready} of {} node(s) ready for HostProcess.\n", r.nodes.len()));
+    out.push_str(&format!(
+        "\nAPI server {version} {support}. {ready} of {} node(s) ready for HostProcess.\n",
+        r.nodes.len()
+    ));
     out
 }
 
@@ -201,9 +212,7 @@ pub async fn run(global: &GlobalArgs, args: &NodesArgs) -> Result<ExitCode> {
         Output::Wide => render_human(&r, true),
         _ => render_human(&r, false),
     };
-    if !r.nodes.is_empty() {
-        crate::output::print(&text)?;
-    } else if matches!(args.output, Output::Json | Output::Yaml) {
+    if !r.nodes.is_empty() || matches!(args.output, Output::Json | Output::Yaml) {
         crate::output::print(&text)?;
     }
     let usable = r.server_supports_host_process && r.nodes.iter().any(|n| n.host_process_ready);

@@ -7,7 +7,13 @@ use crate::version::Version;
 /// The manifest text. Pure, so it can be linted in tests.
 pub fn render(args: &TemplateArgs) -> String {
     let command = if args.command.is_empty() {
-        vec!["powershell.exe".to_string(), "-NoLogo".into(), "-NoProfile".into(), "-Command".into(), "Start-Sleep -Seconds 2147483".into()]
+        vec![
+            "powershell.exe".to_string(),
+            "-NoLogo".into(),
+            "-NoProfile".into(),
+            "-Command".into(),
+            "Start-Sleep -Seconds 2147483".into(),
+        ]
     } else {
         args.command.clone()
     };

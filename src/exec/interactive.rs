@@ -64,10 +64,10 @@ pub async fn run(lc: &Lifecycle, name: &str, command: &[String], tty: bool) -> R
             use tokio::signal::unix::{SignalKind, signal};
             if let Ok(mut winch) = signal(SignalKind::window_change()) {
                 while winch.recv().await.is_some() {
-                    if let Some(size) = terminal_size() {
-                        if tx.send(size).await.is_err() {
-                            break;
-                        }
+                    if let Some(size) = terminal_size()
+                        && tx.send(size).await.is_err()
+                    {
+                        break;
                     }
                 }
             }

@@ -14,7 +14,7 @@ use kube::api::{Api, AttachParams, DeleteParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 
-use super::spec::{CONTAINER, throwaway_pod, PodOptions};
+use super::spec::{CONTAINER, PodOptions, throwaway_pod};
 use super::status::{PodState, exit_code, pod_state};
 use crate::error::{Error, Result};
 use crate::kube::{Action, Kube};
@@ -122,11 +122,9 @@ impl Lifecycle {
             Err(kube::Error::Api(s)) if s.code == 403 && s.message.contains("PodSecurity") => {
                 Err(Error::PodSecurity { namespace: self.namespace.clone(), message: s.message.clone() })
             }
-            Err(e) => Err(crate::kube::map_err(
-                &self.kube.server,
-                &Action::new("create", "pods", Some(&self.namespace)),
-                e,
-            )),
+            Err(e) => {
+                Err(crate::kube::map_err(&self.kube.server, &Action::new("create", "pods", Some(&self.namespace)), e))
+            }
         }
     }
 
@@ -195,7 +193,8 @@ impl Lifecycle {
                 }
             }
             if let Some(e) = fatal_event {
-                let reason = format!("{}: {}", e.reason.clone().unwrap_or_default(), e.message.clone().unwrap_or_default());
+                let reason =
+                    format!("{}: {}", e.reason.clone().unwrap_or_default(), e.message.clone().unwrap_or_default());
                 return Err(StartFailure { reason, pod, events });
             }
             tokio::select! {
@@ -361,4 +360,3 @@ async fn pump<R: AsyncRead + Unpin>(reader: R, sink: Sink, is_err: bool) {
         }
     }
 }
-

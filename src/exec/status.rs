@@ -74,7 +74,11 @@ pub fn pod_state(pod: &Pod) -> PodState {
         "Running" => PodState::Running,
         "Failed" | "Succeeded" => PodState::Failed(format!(
             "pod is {phase}{}",
-            status.reason.as_ref().map(|r| format!(" ({r}: {})", status.message.clone().unwrap_or_default())).unwrap_or_default()
+            status
+                .reason
+                .as_ref()
+                .map(|r| format!(" ({r}: {})", status.message.clone().unwrap_or_default()))
+                .unwrap_or_default()
         )),
         _ => {
             let unsched = status
@@ -103,14 +107,18 @@ mod tests {
 
     #[test]
     fn exit_code_from_causes_like_kubectl() {
-        let s = status(serde_json::json!({"status":"Failure","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"42"}]}}));
+        let s = status(
+            serde_json::json!({"status":"Failure","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"42"}]}}),
+        );
         assert_eq!(exit_code(&s), Some(42));
         assert_eq!(exit_code(&status(serde_json::json!({"status":"Success"}))), Some(0));
     }
 
     #[test]
     fn exit_code_from_simulated_kubelet_message() {
-        let s = status(serde_json::json!({"status":"Failure","reason":"InternalError","message":"error executing command in container: cmd wait: command failed: exit status 3"}));
+        let s = status(
+            serde_json::json!({"status":"Failure","reason":"InternalError","message":"error executing command in container: cmd wait: command failed: exit status 3"}),
+        );
         assert_eq!(exit_code(&s), Some(3));
         let s = status(serde_json::json!({"status":"Failure","message":"container not found"}));
         assert_eq!(exit_code(&s), None);
@@ -119,8 +127,12 @@ mod tests {
     #[test]
     fn pod_states() {
         let pod: Pod = serde_json::from_value(serde_json::json!({"metadata":{"name":"p"},"status":{"phase":"Pending","containerStatuses":[{"name":"c","image":"i","imageID":"","ready":false,"restartCount":0,"state":{"waiting":{"reason":"ErrImagePull","message":"no match for platform in manifest: not found"}}}]}})).unwrap();
-        assert_eq!(pod_state(&pod), PodState::Failed("ErrImagePull: no match for platform in manifest: not found".into()));
-        let pod: Pod = serde_json::from_value(serde_json::json!({"metadata":{"name":"p"},"status":{"phase":"Running"}})).unwrap();
+        assert_eq!(
+            pod_state(&pod),
+            PodState::Failed("ErrImagePull: no match for platform in manifest: not found".into())
+        );
+        let pod: Pod =
+            serde_json::from_value(serde_json::json!({"metadata":{"name":"p"},"status":{"phase":"Running"}})).unwrap();
         assert_eq!(pod_state(&pod), PodState::Running);
         let pod: Pod = serde_json::from_value(serde_json::json!({"metadata":{"name":"p"},"status":{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":"0/5 nodes"}]}})).unwrap();
         assert_eq!(pod_state(&pod), PodState::Waiting("Unschedulable: 0/5 nodes".into()));

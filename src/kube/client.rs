@@ -19,6 +19,8 @@ pub struct Kube {
     /// True when -n was given (or in-cluster namespace), false for the kubeconfig default.
     pub namespace_explicit: bool,
     pub timeout: Option<Duration>,
+    /// API requests made through `call` (reported with -v).
+    pub requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 fn kubeconfig_error(path: &str, e: impl std::fmt::Display) -> Error {
@@ -59,7 +61,9 @@ fn load_kubeconfig(args: &GlobalArgs) -> Result<Option<(Kubeconfig, String)>> {
         let p = std::path::Path::new(&home).join(".kube").join("config");
         if p.exists() {
             let shown = p.display().to_string();
-            return Kubeconfig::read_from(&p).map(|k| Some((k, shown.clone()))).map_err(|e| kubeconfig_error(&shown, e));
+            return Kubeconfig::read_from(&p)
+                .map(|k| Some((k, shown.clone())))
+                .map_err(|e| kubeconfig_error(&shown, e));
         }
     }
     Ok(None)
@@ -122,7 +126,7 @@ pub async fn connect(args: &GlobalArgs) -> Result<Kube> {
     let client = kube::Client::try_from(config).map_err(|e| Error::Api(format!("cannot build the client: {e}")))?;
     let stream_client =
         kube::Client::try_from(stream_config).map_err(|e| Error::Api(format!("cannot build the client: {e}")))?;
-    Ok(Kube { client, stream_client, server, namespace, namespace_explicit, timeout })
+    Ok(Kube { client, stream_client, server, namespace, namespace_explicit, timeout, requests: Default::default() })
 }
 
 impl Kube {
@@ -131,6 +135,7 @@ impl Kube {
     where
         F: std::future::Future<Output = std::result::Result<T, kube::Error>>,
     {
+        self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let r = match self.timeout {
             // The connect/read timeouts bound each attempt; this bounds the whole call too.
             Some(t) => tokio::time::timeout(t + Duration::from_secs(1), fut).await.map_err(|_| Error::Unreachable {

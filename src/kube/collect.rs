@@ -1,8 +1,8 @@
 //! One paginated LIST per kind. Never a request per pod or per node.
 
 use k8s_openapi::serde::de::DeserializeOwned;
-use kube::api::{Api, ListParams};
 use kube::Resource;
+use kube::api::{Api, ListParams};
 
 use super::{Action, Kube};
 use crate::error::Result;

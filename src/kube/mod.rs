@@ -34,7 +34,9 @@ pub fn map_err(server: &str, action: &Action<'_>, e: kube::Error) -> Error {
             },
             message: s.message.clone(),
         },
-        kube::Error::Api(s) if s.code == 401 => Error::Unauthorized { server: server.to_string(), message: s.message.clone() },
+        kube::Error::Api(s) if s.code == 401 => {
+            Error::Unauthorized { server: server.to_string(), message: s.message.clone() }
+        }
         kube::Error::Api(s) => Error::Api(format!("{} {}: {} ({})", action.verb, action.resource, s.message, s.reason)),
         kube::Error::HyperError(e) => Error::Unreachable { server: server.to_string(), reason: root_cause(&e) },
         kube::Error::Service(e) => Error::Unreachable { server: server.to_string(), reason: root_cause(e.as_ref()) },
@@ -49,9 +51,5 @@ pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     let s = cur.to_string();
-    if s.contains("elapsed") || s.to_lowercase().contains("timed out") {
-        "request timed out".into()
-    } else {
-        s
-    }
+    if s.contains("elapsed") || s.to_lowercase().contains("timed out") { "request timed out".into() } else { s }
 }

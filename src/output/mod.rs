@@ -47,7 +47,7 @@ pub fn table(headers: &[&str]) -> comfy_table::Table {
     let mut t = comfy_table::Table::new();
     t.load_style(comfy_table::presets::NOTHING);
     t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
-    t.set_header(headers.iter().map(|h| comfy_table::Cell::new(h)));
+    t.set_header(headers.iter().map(comfy_table::Cell::new));
     for c in t.column_iter_mut() {
         c.set_padding((0, 3));
     }
