@@ -5,14 +5,19 @@ use kubectl_hostprocess::{cli::Cli, commands, error::ExitCode};
 
 fn init_logging(verbose: u8) {
     let level = match verbose {
-        0 => "warn,kube=off,kube_client=off,kube_runtime=off",
-        1 => "info,kube=warn",
+        0 => "warn,kube_client=off,kube_runtime=off",
+        1 => "info,kube_client=warn,kube_runtime=warn",
         2 => "debug,hyper=info,rustls=info",
         _ => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("KUBECTL_HOSTPROCESS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
 }
 
 fn main() {

@@ -84,7 +84,14 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     if snapshot.source != Source::Cluster {
         return;
     }
-    let windows: Vec<_> = snapshot.windows_nodes().collect();
+    // Nodes that cannot run HostProcess pods anyway (HP010/HP011/HP012) are not counted: keeping
+    // a DaemonSet off them is right.
+    let windows: Vec<_> = snapshot
+        .windows_nodes()
+        .filter(|n| {
+            super::node_problems(n, snapshot.server_version.as_deref()).iter().all(|f| f.severity != Severity::Error)
+        })
+        .collect();
     let index = snapshot.index();
     for spec in host_process_specs(snapshot, &index) {
         if spec.partial {

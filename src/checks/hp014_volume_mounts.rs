@@ -135,6 +135,17 @@ fn under(path: &str, dir: &str) -> bool {
     path == dir || path.starts_with(&format!("{dir}/"))
 }
 
+/// Live, the token advice matters only for a container that started and then failed.
+fn has_failed_after_start(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
+    pod.status.as_ref().and_then(|s| s.container_statuses.as_ref()).is_some_and(|cs| {
+        cs.iter().any(|c| {
+            c.restart_count > 0
+                || c.state.as_ref().and_then(|s| s.terminated.as_ref()).is_some_and(|t| t.exit_code != 0)
+                || c.last_state.as_ref().and_then(|s| s.terminated.as_ref()).is_some()
+        })
+    })
+}
+
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     let index = snapshot.index();
     for spec in host_process_specs(snapshot, &index) {
@@ -217,6 +228,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             && !has_17
             && spec.spec.automount_service_account_token != Some(false)
             && spec.spec.service_account_name.is_some()
+            && spec.pod.is_none_or(has_failed_after_start)
         {
             out.push(
                 RULE.finding(
