@@ -14,7 +14,9 @@ pub static RULE: Rule = Rule {
     doc: r#"## What it does
 Live only. Reports HostProcess containers that **ran** and then failed: `CrashLoopBackOff`, a
 restart count above zero with a non-zero last exit code, or a terminated state with a non-zero
-exit code. The finding quotes the last exit code and reason. Containers that never started
+exit code. The finding quotes the last exit code and reason. It also reports (as an error) a pod
+whose sandbox cannot be created (`FailedCreatePodSandBox`) for a reason no other rule owns — on a
+HostProcess pod a CNI failure means the sandbox was not created as HostProcess. Containers that never started
 (`StartError`, `RunContainerError`, image pull errors) are left to the rules that explain them
 (HP006, HP013, HP016, HP017 …).
 
@@ -127,7 +129,42 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             f.evidence = evidence_lines(&mine, 3);
             out.push(f);
         }
+        sandbox_failure(&spec, &obs, out);
     }
+}
+
+/// Sandbox texts that other rules own (HP001, HP002, HP013).
+const SANDBOX_OWNED: &[&str] = &[
+    "hostNetwork is required",
+    "must not contain both HostProcess",
+    "UVM does not support HostProcess",
+    "must have the HostProcess field set",
+];
+
+/// A pod stuck in ContainerCreating because its sandbox cannot be created (decision tree step 6:
+/// a sandbox error without HostProcess text is CNI/HNS triage).
+fn sandbox_failure(spec: &crate::snapshot::SpecRef<'_>, obs: &[super::Observation<'_>], out: &mut Vec<Finding>) {
+    let sandbox: Vec<_> = obs
+        .iter()
+        .filter(|o| o.kind == ObservationKind::Event && o.reason == "FailedCreatePodSandBox")
+        .filter(|o| !SANDBOX_OWNED.iter().any(|t| o.message.contains(t)))
+        .cloned()
+        .collect();
+    let Some(last) = sandbox.last() else { return };
+    let network = last.message.contains("failed to setup network for sandbox");
+    let message = if network {
+        "the pod sandbox cannot be created: network setup (CNI) fails. HostProcess sandboxes skip CNI, so this sandbox was not created as HostProcess, or the node's CNI/HNS state is broken"
+    } else {
+        "the pod sandbox cannot be created (FailedCreatePodSandBox), so no container of this HostProcess pod can start"
+    };
+    let fix = if network {
+        "check that the node runs containerd 1.6+ (HP010) and that hostProcess: true is set at pod level (HP002); otherwise repair the CNI/HNS state on the node (e.g. restart the CNI DaemonSet pod there)"
+    } else {
+        "read the event text; check the node's containerd and hcsshim (HP010, HP013) and the pause/sandbox image"
+    };
+    let mut f = RULE.finding(spec, "", message, fix).with_severity(Severity::Error);
+    f.evidence = evidence_lines(&sandbox, 2);
+    out.push(f);
 }
 
 #[cfg(test)]
@@ -137,6 +174,28 @@ mod tests {
 
     const HP: &str =
         r#"{"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true}},"containers":[{"name":"a"}]}"#;
+
+    #[test]
+    fn sandbox_network_failure_is_reported() {
+        let mut s = cluster_pod(HP, r#"{"phase":"Pending"}"#);
+        s.events.push(
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": "e1", "namespace": "ns"},
+                "involvedObject": {"kind": "Pod", "name": "p", "namespace": "ns"},
+                "reason": "FailedCreatePodSandBox", "type": "Warning",
+                "message": "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox \"x\": plugin type=\"flannel\" failed (add)"
+            }))
+            .unwrap(),
+        );
+        let f = findings(&s, &RULE);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].severity, Severity::Error);
+        assert!(f[0].message.contains("skip CNI"));
+        assert!(f[0].evidence[0].starts_with("FailedCreatePodSandBox: Failed to create pod sandbox"));
+        // A sandbox text another rule owns is left to it.
+        s.events[0].message = Some("Failed to create pod sandbox: hostNetwork is required if Pod contains HostProcess containers".into());
+        assert!(findings(&s, &RULE).is_empty());
+    }
 
     #[test]
     fn crash_loop_reports_exit_code() {

@@ -196,8 +196,9 @@ fn concerns(f: &Finding, t: &Target, s: &Snapshot) -> bool {
     false
 }
 
-/// Run the checks and keep what the targets ask for (everything without targets).
-pub fn diagnose(s: &Snapshot, targets: &[Target]) -> Result<Vec<Finding>> {
+/// Run the checks and keep what the targets ask for (everything without targets). Scoped to a
+/// namespace (`cluster_wide` false), node findings are kept only for nodes that host a pod in scope.
+pub fn diagnose(s: &Snapshot, targets: &[Target], cluster_wide: bool) -> Result<Vec<Finding>> {
     for t in targets {
         let exists = match t.kind.as_str() {
             "Pod" => s.pods.iter().any(|p| p.metadata.name.as_deref() == Some(t.name.as_str())),
@@ -212,7 +213,15 @@ pub fn diagnose(s: &Snapshot, targets: &[Target]) -> Result<Vec<Finding>> {
             )));
         }
     }
-    let findings = checks::run(s);
+    let mut findings = checks::run(s);
+    if !cluster_wide && !targets.iter().any(|t| t.kind == "Node") {
+        let used: std::collections::HashSet<&str> =
+            s.pods.iter().filter_map(|p| p.spec.as_ref()?.node_name.as_deref()).collect();
+        findings.retain(|f| match &f.object {
+            Some(o) if o.kind == "Node" => used.contains(o.name.as_str()),
+            _ => true,
+        });
+    }
     if targets.is_empty() {
         return Ok(findings);
     }
@@ -286,7 +295,8 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
             s
         }
     };
-    let findings = diagnose(&snapshot, &targets)?;
+    let cluster_wide = args.all_namespaces || (args.from_file.is_some() && global.namespace.is_none());
+    let findings = diagnose(&snapshot, &targets, cluster_wide)?;
     let report = Report::new(findings);
     match args.output {
         Output::Json | Output::Yaml => super::render_report(&report, args.output, &HashMap::new(), args.fail_on),

@@ -1,0 +1,491 @@
+//! End-to-end tests against the local control plane (`testenv/`): a real kube-apiserver,
+//! etcd, controller-manager and scheduler, with kwok simulating Windows nodes. The first test
+//! to need it starts it through the project's own script (or reuses a running one).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+struct Env {
+    kubeconfig: PathBuf,
+    narrow: PathBuf,
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn env() -> &'static Env {
+    static ENV: OnceLock<Env> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(repo().join("testenv/up.sh"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run testenv/up.sh");
+        assert!(out.status.success(), "testenv/up.sh failed");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let last = stdout.lines().last().expect("up.sh prints export KUBECONFIG=… last");
+        let path = last.strip_prefix("export KUBECONFIG=").expect("last line is export KUBECONFIG=…");
+        let kubeconfig = PathBuf::from(path.trim().trim_matches('"').trim_matches('\''));
+        let narrow = kubeconfig.with_file_name("narrow.kubeconfig");
+        assert!(kubeconfig.exists() && narrow.exists());
+        Env { kubeconfig, narrow }
+    })
+}
+
+fn plugin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kubectl-hostprocess"));
+    c.env("KUBECONFIG", &env().kubeconfig).env("NO_COLOR", "1");
+    c
+}
+
+fn kubectl(args: &[&str]) -> Output {
+    Command::new("kubectl").args(args).env("KUBECONFIG", &env().kubeconfig).output().expect("kubectl")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A privileged namespace of its own for one test.
+fn namespace(name: &str) -> String {
+    let _ = kubectl(&["create", "namespace", name]);
+    let out = kubectl(&["label", "--overwrite", "namespace", name, "pod-security.kubernetes.io/enforce=privileged"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The ServiceAccount admission needs the default SA before pods can be created.
+    let start = Instant::now();
+    while !kubectl(&["-n", name, "get", "serviceaccount", "default"]).status.success() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no default ServiceAccount in {name}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    name.to_string()
+}
+
+fn throwaway_pods(ns: &str) -> Vec<String> {
+    let out = kubectl(&["-n", ns, "get", "pods", "-l", "app.kubernetes.io/managed-by=kubectl-hostprocess", "-o", "name"]);
+    text(&out.stdout).lines().map(str::to_string).collect()
+}
+
+/// Wait until no throwaway pod is left in the namespace (deletion is asynchronous on the
+/// server side for a moment); return what is left after the wait.
+fn leftovers(ns: &str) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        let left = throwaway_pods(ns);
+        if left.is_empty() || start.elapsed() > Duration::from_secs(15) {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+fn wait_for_pod(ns: &str, phase: Option<&str>) {
+    let start = Instant::now();
+    loop {
+        let out = kubectl(&[
+            "-n",
+            ns,
+            "get",
+            "pods",
+            "-l",
+            "app.kubernetes.io/managed-by=kubectl-hostprocess",
+            "-o",
+            "jsonpath={.items[*].status.phase}",
+        ]);
+        let phases = text(&out.stdout);
+        let ok = match phase {
+            None => !phases.trim().is_empty(),
+            Some(p) => phases.split_whitespace().any(|x| x == p),
+        };
+        if ok {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no throwaway pod ({phase:?}) in {ns}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn signal(pid: u32, sig: &str) {
+    let st = Command::new("kill").args([&format!("-{sig}"), &pid.to_string()]).status().unwrap();
+    assert!(st.success());
+}
+
+fn wait_exit(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("the plugin did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// nodes
+
+#[test]
+fn nodes_through_kubectl_plugin_discovery() {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_kubectl-hostprocess")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let out = Command::new("kubectl")
+        .args(["hostprocess", "nodes", "-o", "json"])
+        .env("PATH", &path)
+        .env("KUBECONFIG", &env().kubeconfig)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["serverVersion"], "v1.36.3");
+    assert_eq!(v["serverSupportsHostProcess"], true);
+    let nodes = v["nodes"].as_array().unwrap();
+    let by_name = |n: &str| nodes.iter().find(|x| x["name"] == n).unwrap_or_else(|| panic!("{n} missing: {v:#}"));
+    for ready in ["win-2019-a", "win-2022-a", "win-2022-b", "win-2025-a"] {
+        assert_eq!(by_name(ready)["hostProcessReady"], true, "{ready}");
+    }
+    let old = by_name("win-old-runtime");
+    assert_eq!(old["hostProcessReady"], false);
+    assert_eq!(old["reasons"][0]["rule"], "HP010");
+    assert_eq!(old["containerRuntime"], "containerd://1.5.18");
+    assert_eq!(by_name("win-2022-a")["taints"][0], "os=windows:NoSchedule");
+    assert!(nodes.iter().all(|n| n["os"] == "windows"), "Linux nodes are not listed");
+
+    // The human table, through kubectl too.
+    let out = Command::new("kubectl")
+        .args(["hostprocess", "nodes", "win-old-runtime", "linux-a"])
+        .env("PATH", &path)
+        .env("KUBECONFIG", &env().kubeconfig)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let t = text(&out.stdout);
+    assert!(t.contains("HP010: node win-old-runtime runs containerd://1.5.18"), "{t}");
+    assert!(t.contains("HP008: not a Windows node"), "{t}");
+    assert!(t.contains("API server v1.36.3 supports HostProcess pods"), "{t}");
+    assert_eq!(out.status.code(), Some(1), "no node of the two can run HostProcess pods");
+}
+
+#[test]
+fn nodes_unknown_name_and_forbidden_user() {
+    let out = plugin().args(["nodes", "no-such-node"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("node \"no-such-node\" not found"));
+    // The narrow user may list nodes but not namespaces: doctor goes on without PSA levels;
+    // creating pods is forbidden (exec tests below).
+    let out = plugin().arg("--kubeconfig").arg(&env().narrow).args(["nodes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+// ------------------------------------------------------------------------------------------
+// doctor
+
+/// The `# rule: HPnnn` header of each scenario.
+fn scenarios() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(repo().join("testenv/scenarios")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_stem().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("sc-") {
+            continue;
+        }
+        let body = std::fs::read_to_string(&p).unwrap();
+        let rule = body
+            .lines()
+            .find_map(|l| l.strip_prefix("# rule: "))
+            .unwrap_or_else(|| panic!("{} has no '# rule:' header", p.display()))
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string();
+        out.push((name, rule));
+    }
+    out.sort();
+    out
+}
+
+fn doctor_json(args: &[&str]) -> serde_json::Value {
+    let out = plugin().args(["doctor", "-o", "json"]).args(args).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
+}
+
+/// Root cause per object: the first finding of each object (doctor sorts errors first, then by
+/// the rules' decision order).
+fn root_causes(v: &serde_json::Value, namespace: &str) -> BTreeSet<(String, String)> {
+    let mut seen = BTreeSet::new();
+    let mut roots = BTreeSet::new();
+    for f in v["findings"].as_array().unwrap() {
+        let o = &f["object"];
+        if o["namespace"] != namespace {
+            continue;
+        }
+        let key = format!("{}/{}", o["kind"].as_str().unwrap(), o["name"].as_str().unwrap());
+        if seen.insert(key.clone()) && f["severity"] == "error" {
+            roots.insert((key, f["rule"].as_str().unwrap().to_string()));
+        }
+    }
+    roots
+}
+
+#[test]
+fn doctor_finds_every_scenario_root_cause() {
+    let v = doctor_json(&["-A"]);
+    for (name, rule) in scenarios() {
+        if name == "sc-invalid-template" {
+            // Refused by the API server at apply time: nothing exists to diagnose live. The
+            // real error was saved by load.sh, and lint catches it beforehand.
+            let err = std::fs::read_to_string(env().kubeconfig.with_file_name("scenario-invalid-template.err")).unwrap();
+            assert!(err.contains("hostNetwork must be true if pod contains any hostProcess containers"), "{err}");
+            let out = plugin()
+                .args(["lint", "-o", "json", "-f"])
+                .arg(repo().join("testenv/scenarios/sc-invalid-template.yaml"))
+                .output()
+                .unwrap();
+            let l: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert!(l["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "HP001"), "{l:#}");
+            continue;
+        }
+        if rule == "none" {
+            let errors: Vec<_> = v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["object"]["namespace"] == name.as_str() && f["severity"] == "error")
+                .collect();
+            assert!(errors.is_empty(), "{name} must produce no error: {errors:#?}");
+            continue;
+        }
+        let roots = root_causes(&v, &name);
+        assert!(!roots.is_empty(), "{name}: no error found, expected {rule}");
+        assert!(roots.iter().all(|(_, r)| *r == rule), "{name}: root causes {roots:?}, expected {rule}");
+    }
+}
+
+#[test]
+fn doctor_targets_and_exit_codes() {
+    let out = plugin().args(["doctor", "-n", "sc-psa-baseline", "daemonset/hp-agent"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let t = text(&out.stdout);
+    assert!(t.contains("root cause HP007"), "{t}");
+    assert!(t.contains("violates PodSecurity \"baseline:latest\""), "{t}");
+    let out = plugin().args(["doctor", "-n", "sc-healthy"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = plugin().args(["doctor", "-n", "sc-healthy", "pod/nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v = doctor_json(&["node/win-old-runtime"]);
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["node"] == "win-old-runtime"), "{v:#}");
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "HP010"));
+}
+
+fn comparable(v: &serde_json::Value) -> BTreeSet<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {} {} {} {}", f["rule"], f["object"], f["container"], f["node"], f["message"]))
+        .collect()
+}
+
+#[test]
+fn from_file_gives_the_same_findings_as_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("dump.yaml");
+    let out = kubectl(&[
+        "get",
+        "nodes,namespaces,pods,events,daemonsets,deployments,replicasets,statefulsets,jobs",
+        "-A",
+        "-o",
+        "yaml",
+    ]);
+    assert!(out.status.success());
+    std::fs::write(&dump, &out.stdout).unwrap();
+    let live = doctor_json(&["-A"]);
+    let from_file = doctor_json(&["-A", "--from-file", dump.to_str().unwrap()]);
+    let (a, b) = (comparable(&live), comparable(&from_file));
+    assert!(!a.is_empty());
+    assert_eq!(a, b, "live and --from-file differ");
+}
+
+// ------------------------------------------------------------------------------------------
+// exec
+
+#[test]
+fn exec_one_shot_streams_output_and_returns_the_exit_code() {
+    let ns = namespace("e2e-exec-one");
+    let out = plugin()
+        .args(["-n", &ns, "exec", "win-2022-b", "--", "cmd", "/c", "echo out-line && echo err-line 1>&2 && exit 7"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "out-line\n");
+    assert!(text(&out.stderr).contains("err-line"));
+    let out = plugin().args(["-n", &ns, "exec", "win-2019-a", "--powershell", "echo ps-works"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "ps-works\n");
+    // argv stays argv: a ';' inside one argument is not a command separator.
+    let out = plugin().args(["-n", &ns, "exec", "win-2025-a", "--", "echo", "a;b", "$HOME"]).output().unwrap();
+    assert_eq!(text(&out.stdout), "a;b $HOME\n", "{}", text(&out.stderr));
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn exec_fan_out_over_every_windows_node() {
+    let ns = namespace("e2e-exec-fanout");
+    let out = plugin().args(["-n", &ns, "exec", "--all", "--yes", "--", "cmd", "/c", "echo hi"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for n in ["win-2019-a", "win-2022-a", "win-2022-b", "win-2025-a"] {
+        assert!(stdout.contains(&format!("[{n}] hi\n")), "{stdout}");
+    }
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("skipping node win-old-runtime"), "{stderr}");
+    assert!(stderr.contains("4 of 4 node(s) succeeded."), "{stderr}");
+    // JSON results; one failing node makes the exit code 1.
+    let out = plugin()
+        .args(["-n", &ns, "exec", "win-2022-b", "win-2025-a", "-o", "json", "--", "cmd", "/c", "exit 4"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["failed"], 2);
+    assert_eq!(v["results"][0]["exitCode"], 4);
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn exec_refusals_have_their_message_and_code() {
+    let out = plugin().args(["exec", "linux-a", "--", "hostname"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("kubectl debug node"), "{}", text(&out.stderr));
+
+    let out = plugin().args(["-n", "sc-psa-baseline", "exec", "win-2022-b", "--", "hostname"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let e = text(&out.stderr);
+    assert!(e.contains("violates PodSecurity \"baseline:latest\""), "{e}");
+    assert!(e.contains("never relabels"), "{e}");
+
+    let out = plugin()
+        .arg("--kubeconfig")
+        .arg(&env().narrow)
+        .args(["-n", "hp-narrow", "exec", "win-2022-b", "--", "hostname"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("forbidden: cannot create pods in namespace hp-narrow"), "{}", text(&out.stderr));
+
+    let out = plugin().args(["exec", "win-old-runtime", "--", "hostname"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("HP010"));
+    assert!(throwaway_pods("sc-psa-baseline").is_empty() && throwaway_pods("hp-narrow").is_empty());
+}
+
+#[test]
+fn exec_pod_that_never_runs_times_out_and_is_deleted() {
+    let ns = namespace("e2e-exec-timeout");
+    // kwok leaves pods with this annotation alone: the pod stays Pending like a slow image pull.
+    let out = plugin()
+        .args(["-n", &ns, "exec", "win-2022-b", "--annotation", "testenv.local/kubelet=simulated"])
+        .args(["--pod-running-timeout", "2s", "--", "hostname"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let e = text(&out.stderr);
+    assert!(e.contains("timed out after 2s waiting for the pod to run"), "{e}");
+    assert!(e.contains("--pod-running-timeout"), "{e}");
+    assert!(leftovers(&ns).is_empty());
+}
+
+fn interrupted_leaves_nothing(ns_name: &str, sig: &str, during_run: bool) {
+    let ns = namespace(ns_name);
+    let mut cmd = plugin();
+    cmd.args(["-n", &ns, "exec", "win-2022-b"]);
+    if !during_run {
+        cmd.args(["--annotation", "testenv.local/kubelet=simulated"]);
+    }
+    let mut child = cmd.args(["--", "sh", "-c", "sleep 30"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_for_pod(&ns, if during_run { Some("Running") } else { None });
+    if during_run {
+        std::thread::sleep(Duration::from_millis(500)); // the exec stream is open
+    }
+    signal(child.id(), sig);
+    let st = wait_exit(&mut child, Duration::from_secs(20));
+    assert_eq!(st.code(), Some(130), "{sig}");
+    assert!(leftovers(&ns).is_empty(), "{sig} left a pod");
+}
+
+#[test]
+fn sigint_while_waiting_leaves_no_pod() {
+    interrupted_leaves_nothing("e2e-sigint-wait", "INT", false);
+}
+
+#[test]
+fn sigterm_while_waiting_leaves_no_pod() {
+    interrupted_leaves_nothing("e2e-sigterm-wait", "TERM", false);
+}
+
+#[test]
+fn sigint_while_running_leaves_no_pod() {
+    interrupted_leaves_nothing("e2e-sigint-run", "INT", true);
+}
+
+#[test]
+fn sigterm_while_running_leaves_no_pod() {
+    interrupted_leaves_nothing("e2e-sigterm-run", "TERM", true);
+}
+
+#[test]
+fn sigkill_leaves_a_pod_that_cleanup_removes() {
+    let ns = namespace("e2e-sigkill");
+    let mut child = plugin()
+        .args(["-n", &ns, "exec", "win-2022-b", "--", "sh", "-c", "sleep 30"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_pod(&ns, Some("Running"));
+    signal(child.id(), "KILL");
+    let _ = wait_exit(&mut child, Duration::from_secs(10));
+    let left = throwaway_pods(&ns);
+    assert_eq!(left.len(), 1, "SIGKILL cannot clean up: {left:?}");
+    // Still within its deadline: plain cleanup keeps it, --all removes it.
+    let out = plugin().args(["-n", &ns, "cleanup", "--dry-run"]).output().unwrap();
+    assert!(text(&out.stderr).contains("0 pod(s) to delete"), "{}", text(&out.stderr));
+    let out = plugin().args(["-n", &ns, "cleanup", "--all"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("deleted"));
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn interactive_session_under_a_pseudo_terminal() {
+    let ns = namespace("e2e-exec-tty");
+    let bin = env!("CARGO_BIN_EXE_kubectl-hostprocess");
+    let cmd = format!("{bin} -n {ns} exec win-2022-b -it -- sh -c 'tty >/dev/null && echo tty-ok; read line; echo got:$line'");
+    // `script` gives the plugin a real pseudo-terminal; the line typed goes through stdin.
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("KUBECONFIG", &env().kubeconfig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux)");
+    wait_for_pod(&ns, Some("Running"));
+    std::thread::sleep(Duration::from_secs(1));
+    use std::io::Write;
+    child.stdin.as_mut().unwrap().write_all(b"hello\r").unwrap();
+    let st = wait_exit(&mut child, Duration::from_secs(30));
+    let mut out = String::new();
+    use std::io::Read;
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert!(out.contains("tty-ok"), "{out}");
+    assert!(out.contains("got:hello"), "{out}");
+    assert_eq!(st.code(), Some(0), "{out}");
+    assert!(leftovers(&ns).is_empty());
+}
