@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install what the tests need that a fresh machine of this kind may lack. Rust (cargo, rustfmt,
+# clippy) and Go come with the machine; everything else is installed here.
+set -euo pipefail
+missing=()
+command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
+command -v script >/dev/null || missing+=(bsdutils)
+command -v sha256sum >/dev/null || missing+=(coreutils)
+command -v python3 >/dev/null || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "ci: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v go >/dev/null || { echo "ci: Go is required (the testenv builds Kubernetes from the Go module proxy)" >&2; exit 1; }
+command -v cargo >/dev/null || { echo "ci: Rust is required" >&2; exit 1; }
+rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy 2>/dev/null || true
+# kubectl: the machine ships one; if not, testenv/build.sh builds it (KUBECTL_BUILD=1).
+if ! command -v kubectl >/dev/null; then
+  echo "ci: kubectl not found; building it with the testenv" >&2
+  export KUBECTL_BUILD=1
+fi
