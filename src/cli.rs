@@ -99,6 +99,34 @@ pub enum Command {
     Template(TemplateArgs),
     /// Delete throwaway pods left behind by `exec`
     Cleanup(CleanupArgs),
+    /// Shell completion: a script for bash, zsh, fish or powershell, or the kubectl helper
+    Completion(CompletionArgs),
+    /// Completion candidates in kubectl's __complete protocol (used by kubectl_complete-hostprocess)
+    #[command(name = "__complete", hide = true)]
+    Complete(CompleteArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    /// The `kubectl_complete-hostprocess` helper that kubectl 1.26+ calls for `kubectl hostprocess <TAB>`
+    KubectlHelper,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompleteArgs {
+    /// The words after `kubectl hostprocess`, the last one being completed
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub words: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -205,10 +205,19 @@ fn template_output_lints_clean() {
             }
             // Without context: at most the HP007 reminder at info level.
             let v: serde_json::Value = serde_json::from_slice(
-                &bin().args(["lint", "--fail-on", "warning", "-o", "json", "-f", "-"]).write_stdin(out.stdout).output().unwrap().stdout,
+                &bin()
+                    .args(["lint", "--fail-on", "warning", "-o", "json", "-f", "-"])
+                    .write_stdin(out.stdout)
+                    .output()
+                    .unwrap()
+                    .stdout,
             )
             .unwrap();
-            assert_eq!((v["summary"]["errors"].as_u64(), v["summary"]["warnings"].as_u64()), (Some(0), Some(0)), "{v:#}");
+            assert_eq!(
+                (v["summary"]["errors"].as_u64(), v["summary"]["warnings"].as_u64()),
+                (Some(0), Some(0)),
+                "{v:#}"
+            );
             assert!(rules(&v).contains("HP007"), "the namespace reminder: {v:#}");
         }
     }

@@ -65,7 +65,8 @@ fn namespace(name: &str) -> String {
 }
 
 fn throwaway_pods(ns: &str) -> Vec<String> {
-    let out = kubectl(&["-n", ns, "get", "pods", "-l", "app.kubernetes.io/managed-by=kubectl-hostprocess", "-o", "name"]);
+    let out =
+        kubectl(&["-n", ns, "get", "pods", "-l", "app.kubernetes.io/managed-by=kubectl-hostprocess", "-o", "name"]);
     text(&out.stdout).lines().map(str::to_string).collect()
 }
 
@@ -240,7 +241,8 @@ fn doctor_finds_every_scenario_root_cause() {
         if name == "sc-invalid-template" {
             // Refused by the API server at apply time: nothing exists to diagnose live. The
             // real error was saved by load.sh, and lint catches it beforehand.
-            let err = std::fs::read_to_string(env().kubeconfig.with_file_name("scenario-invalid-template.err")).unwrap();
+            let err =
+                std::fs::read_to_string(env().kubeconfig.with_file_name("scenario-invalid-template.err")).unwrap();
             assert!(err.contains("hostNetwork must be true if pod contains any hostProcess containers"), "{err}");
             let out = plugin()
                 .args(["lint", "-o", "json", "-f"])
@@ -377,7 +379,11 @@ fn exec_refusals_have_their_message_and_code() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out.stderr).contains("forbidden: cannot create pods in namespace hp-narrow"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("forbidden: cannot create pods in namespace hp-narrow"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = plugin().args(["exec", "win-old-runtime", "--", "hostname"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -408,7 +414,8 @@ fn interrupted_leaves_nothing(ns_name: &str, sig: &str, during_run: bool) {
     if !during_run {
         cmd.args(["--annotation", "testenv.local/kubelet=simulated"]);
     }
-    let mut child = cmd.args(["--", "sh", "-c", "sleep 30"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        cmd.args(["--", "sh", "-c", "sleep 30"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     wait_for_pod(&ns, if during_run { Some("Running") } else { None });
     if during_run {
         std::thread::sleep(Duration::from_millis(500)); // the exec stream is open
@@ -466,7 +473,9 @@ fn sigkill_leaves_a_pod_that_cleanup_removes() {
 fn interactive_session_under_a_pseudo_terminal() {
     let ns = namespace("e2e-exec-tty");
     let bin = env!("CARGO_BIN_EXE_kubectl-hostprocess");
-    let cmd = format!("{bin} -n {ns} exec win-2022-b -it -- sh -c 'tty >/dev/null && echo tty-ok; read line; echo got:$line'");
+    let cmd = format!(
+        "{bin} -n {ns} exec win-2022-b -it -- sh -c 'tty >/dev/null && echo tty-ok; read line; echo got:$line'"
+    );
     // `script` gives the plugin a real pseudo-terminal; the line typed goes through stdin.
     let mut child = Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
@@ -488,4 +497,39 @@ fn interactive_session_under_a_pseudo_terminal() {
     assert!(out.contains("got:hello"), "{out}");
     assert_eq!(st.code(), Some(0), "{out}");
     assert!(leftovers(&ns).is_empty());
+}
+
+// ------------------------------------------------------------------------------------------
+// completion
+
+#[test]
+fn kubectl_completes_subcommands_and_node_names_through_the_helper() {
+    let dir = tempfile::tempdir().unwrap();
+    let helper = plugin().args(["completion", "kubectl-helper"]).output().unwrap().stdout;
+    let hp = dir.path().join("kubectl_complete-hostprocess");
+    std::fs::write(&hp, helper).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kubectl-hostprocess"), dir.path().join("kubectl-hostprocess"))
+        .unwrap();
+    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+    let complete = |words: &[&str]| {
+        let out = Command::new("kubectl")
+            .arg("__complete")
+            .arg("hostprocess")
+            .args(words)
+            .env("PATH", &path)
+            .env("KUBECONFIG", &env().kubeconfig)
+            .output()
+            .unwrap();
+        text(&out.stdout)
+    };
+    let subs = complete(&[""]);
+    for s in ["nodes\n", "doctor\n", "exec\n", "lint\n", ":4\n"] {
+        assert!(subs.contains(s), "{subs}");
+    }
+    let nodes = complete(&["exec", "win-2022"]);
+    assert_eq!(nodes, "win-2022-a\nwin-2022-b\n:4\n");
+    let flags = complete(&["exec", "--pod-r"]);
+    assert_eq!(flags, "--pod-running-timeout\n:4\n");
 }

@@ -193,7 +193,8 @@ mod tests {
         assert!(f[0].message.contains("skip CNI"));
         assert!(f[0].evidence[0].starts_with("FailedCreatePodSandBox: Failed to create pod sandbox"));
         // A sandbox text another rule owns is left to it.
-        s.events[0].message = Some("Failed to create pod sandbox: hostNetwork is required if Pod contains HostProcess containers".into());
+        s.events[0].message =
+            Some("Failed to create pod sandbox: hostNetwork is required if Pod contains HostProcess containers".into());
         assert!(findings(&s, &RULE).is_empty());
     }
 

@@ -1,6 +1,7 @@
 //! One file per subcommand, each a straight line: collect → check → render.
 
 pub mod cleanup;
+pub mod completion;
 pub mod doctor;
 pub mod exec;
 pub mod explain;
@@ -22,6 +23,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Doctor(a) => doctor::run(&cli.global, &a).await,
         Command::Exec(a) => exec::run(&cli.global, &a).await,
         Command::Cleanup(a) => cleanup::run(&cli.global, &a).await,
+        Command::Completion(a) => completion::script(&a),
+        Command::Complete(a) => completion::complete(&cli.global, &a).await,
     }
 }
 
