@@ -301,3 +301,29 @@ fn exec_usage_errors_exit_2_before_any_request() {
     bin().args(["exec", "win-1"]).assert().code(2).stderr(predicate::str::contains("no command"));
     bin().args(["exec", "--request-timeout", "1x", "n", "--", "x"]).assert().code(2);
 }
+
+/// The README's first command: the offline diagnosis of the shipped dump, no cluster needed.
+#[test]
+fn doctor_from_the_example_dump() {
+    let dump = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/testenv-dump.yaml");
+    let out = bin().args(["doctor", "-A", "--from-file"]).arg(&dump).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "errors were found");
+    let t = String::from_utf8(out.stdout).unwrap();
+    for (object, rule) in [
+        ("daemonset/hp-agent (namespace sc-psa-baseline)", "HP007"),
+        ("pod/hp-probe (namespace sc-taint)", "HP009"),
+        ("pod/hp-probe (namespace sc-logon)", "HP006"),
+        ("pod/hp-probe (namespace sc-executable)", "HP016"),
+        ("pod/hp-probe (namespace sc-image-platform)", "HP017"),
+        ("pod/hp-probe (namespace sc-old-runtime)", "HP010"),
+        ("pod/hp-probe (namespace sc-no-os-selector)", "HP008"),
+        ("pod/hp-probe (namespace sc-sandbox)", "HP019"),
+    ] {
+        assert!(t.contains(&format!("● {object}: stuck — root cause {rule}")), "{object} {rule}:\n{t}");
+    }
+    assert!(!t.contains("sc-healthy"), "the healthy DaemonSet has no finding:\n{t}");
+    // -n scopes a dump like the live cluster.
+    let out = bin().args(["-n", "sc-taint", "doctor", "-o", "json", "--from-file"]).arg(&dump).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["object"]["namespace"] == "sc-taint"), "{v:#}");
+}
