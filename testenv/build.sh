@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the local control plane (kube-apiserver, kube-controller-manager, kube-scheduler, etcd,
-# kwok, krew, validate-krew-manifest) from the Go module proxy into a version-keyed cache outside
-# the repository. Binaries that already exist are not rebuilt. Prints the bin directory last.
+# kwok, krew, validate-krew-manifest; and actionlint for the release workflow) from the Go module
+# proxy into a version-keyed cache outside the repository. Binaries that already exist are not
+# rebuilt. Prints the bin directory last.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=testenv/lib.sh
@@ -60,6 +61,13 @@ if need krew validate-krew-manifest; then
   GOBIN="$TESTENV_BIN" go install -trimpath -ldflags "-s -w" \
     "sigs.k8s.io/krew/cmd/krew@$KREW_VERSION" "sigs.k8s.io/krew/cmd/validate-krew-manifest@$KREW_VERSION"
   ln -sf krew "$TESTENV_BIN/kubectl-krew"
+fi
+
+# actionlint checks .github/workflows offline (`make krew-check`); shellcheck is optional for it.
+ACTIONLINT_VERSION=v1.7.12
+if need actionlint || ! "$TESTENV_BIN/actionlint" -version 2>/dev/null | grep -qx "$ACTIONLINT_VERSION"; then
+  log "building actionlint $ACTIONLINT_VERSION"
+  GOBIN="$TESTENV_BIN" go install -trimpath -ldflags "-s -w" "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
 fi
 
 # kwok's stage files ship in its module zip.

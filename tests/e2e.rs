@@ -533,3 +533,21 @@ fn kubectl_completes_subcommands_and_node_names_through_the_helper() {
     let flags = complete(&["exec", "--pod-r"]);
     assert_eq!(flags, "--pod-running-timeout\n:4\n");
 }
+
+/// The fault script: runs interrupted at random points leave no pod (30 runs here; the note on
+/// the exec issue quotes 100).
+#[test]
+fn random_interrupts_leave_no_pod() {
+    let _ = namespace("exec-fault-e2e");
+    let out = Command::new("bash")
+        .arg(repo().join("scripts/exec-fault.sh"))
+        .env("KUBECONFIG", &env().kubeconfig)
+        .env("FAULT_RUNS", "30")
+        .env("FAULT_NAMESPACE", "exec-fault-e2e")
+        .env("PLUGIN", env!("CARGO_BIN_EXE_kubectl-hostprocess"))
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert_eq!(stdout.trim(), "leftover pods: 0");
+}

@@ -284,26 +284,49 @@ async fn run_on_node(
     }
 }
 
-/// Wait for SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// SIGINT and SIGTERM, registered when created (so a signal during preflight is not lost, and
+/// is not ignored when the shell started us in the background).
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals { int: signal(SignalKind::interrupt()).ok(), term: signal(SignalKind::terminate()).ok() }
+        }
+        #[cfg(not(unix))]
+        {
+            Signals {}
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Resolves when either signal arrives.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                _ = next(&mut self.int) => {}
+                _ = next(&mut self.term) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -318,6 +341,7 @@ fn confirm(n: usize) -> Result<bool> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
+    let mut signals = Signals::new();
     let command = command_of(args)?;
     if (args.tty || args.stdin) && (args.all || args.selector.is_some() || args.nodes.len() > 1) {
         return Err(Error::Usage("-i/-t work on one node only".into()));
@@ -325,10 +349,17 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
     if matches!(args.output, Some(o) if o != Output::Json) {
         return Err(Error::Usage("exec supports -o json (fan-out results)".into()));
     }
-    let kube = kube::connect(global).await?;
-    let version = kube.server_version().await.ok();
-    let selector = args.selector.as_deref();
-    let nodes: Vec<Node> = collect::list_cluster(&kube, selector, "nodes").await?;
+    // Preflight creates nothing; an interrupt here just stops.
+    let preflight = async {
+        let kube = kube::connect(global).await?;
+        let version = kube.server_version().await.ok();
+        let nodes: Vec<Node> = collect::list_cluster(&kube, args.selector.as_deref(), "nodes").await?;
+        Ok::<_, Error>((kube, version, nodes))
+    };
+    let (kube, version, nodes) = tokio::select! {
+        r = preflight => r?,
+        _ = signals.recv() => return Err(Error::Interrupted),
+    };
     let targets = select_targets(&nodes, args, version.as_deref())?;
     let namespace = kube.namespace.clone();
     let fanout = targets.len() > 1 || args.all || args.selector.is_some();
@@ -345,10 +376,16 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
         eprintln!("aborted");
         return Ok(ExitCode::Findings);
     }
-    check_rbac(&kube, &namespace, args.tty || args.stdin).await?;
     let session = random_suffix(8);
     let lc = Lifecycle::new(kube.clone(), namespace.clone(), session);
-    lc.dry_run_create(&options_for(args, &namespace, &targets[0])?).await?;
+    let checks = async {
+        check_rbac(&kube, &namespace, args.tty || args.stdin).await?;
+        lc.dry_run_create(&options_for(args, &namespace, &targets[0])?).await
+    };
+    tokio::select! {
+        r = checks => r?,
+        _ = signals.recv() => return Err(Error::Interrupted),
+    }
     let (w1, w2) = lc.start_watches();
 
     let work = async {
@@ -363,7 +400,7 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
     };
     let outcome = tokio::select! {
         r = work => r,
-        _ = shutdown_signal() => Err(Error::Interrupted),
+        _ = signals.recv() => Err(Error::Interrupted),
     };
     w1.abort();
     w2.abort();
