@@ -82,24 +82,7 @@ pub async fn collect_live(kube: &Kube, namespace: Option<&str>, selector: Option
 }
 
 async fn list_warning_events(kube: &Kube, namespace: Option<&str>) -> Result<Vec<Event>> {
-    use ::kube::api::{Api, ListParams};
-    let api: Api<Event> = match namespace {
-        Some(ns) => Api::namespaced(kube.client.clone(), ns),
-        None => Api::all(kube.client.clone()),
-    };
-    let mut out = Vec::new();
-    let mut lp = ListParams::default().fields("type=Warning").limit(collect::PAGE);
-    let action = kube::Action::new("list", "events", namespace);
-    loop {
-        let page = kube.call(action.clone(), api.list(&lp)).await?;
-        let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
-        out.extend(page.items);
-        match next {
-            Some(c) => lp = lp.continue_token(&c),
-            None => break,
-        }
-    }
-    Ok(out)
+    collect::list_all_fields(kube, namespace, None, Some("type=Warning"), "events").await
 }
 
 fn progress(msg: &'static str) -> Option<indicatif::ProgressBar> {

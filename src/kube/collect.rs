@@ -16,11 +16,30 @@ where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
 {
+    list_all_fields(kube, namespace, selector, None, resource).await
+}
+
+/// [`list_all`] with a field selector too (`type=Warning` for events).
+pub async fn list_all_fields<K>(
+    kube: &Kube,
+    namespace: Option<&str>,
+    selector: Option<&str>,
+    fields: Option<&str>,
+    resource: &str,
+) -> Result<Vec<K>>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+{
     let api: Api<K> = match namespace {
         Some(ns) => Api::namespaced(kube.client.clone(), ns),
         None => Api::all(kube.client.clone()),
     };
-    paginate(kube, api, selector, Action::new("list", resource, namespace)).await
+    let mut lp = ListParams::default().limit(PAGE);
+    if let Some(f) = fields {
+        lp = lp.fields(f);
+    }
+    paginate(kube, api, selector, lp, Action::new("list", resource, namespace)).await
 }
 
 /// LIST every object of a cluster-scoped kind (all pages).
@@ -30,15 +49,20 @@ where
     K: Resource<Scope = k8s_openapi::ClusterResourceScope>,
 {
     let api: Api<K> = Api::all(kube.client.clone());
-    paginate(kube, api, selector, Action::new("list", resource, None)).await
+    paginate(kube, api, selector, ListParams::default().limit(PAGE), Action::new("list", resource, None)).await
 }
 
-async fn paginate<K>(kube: &Kube, api: Api<K>, selector: Option<&str>, action: Action<'_>) -> Result<Vec<K>>
+async fn paginate<K>(
+    kube: &Kube,
+    api: Api<K>,
+    selector: Option<&str>,
+    mut lp: ListParams,
+    action: Action<'_>,
+) -> Result<Vec<K>>
 where
     K: Resource + Clone + DeserializeOwned + std::fmt::Debug,
 {
     let mut out = Vec::new();
-    let mut lp = ListParams::default().limit(PAGE);
     if let Some(s) = selector {
         lp = lp.labels(s);
     }
