@@ -46,3 +46,19 @@ testenv-down: ## stop the plane (pids from pid files only) and remove its state 
 testenv-status: ## show components, readiness and nodes
 	@bash testenv/status.sh
 # ---- END testenv block
+
+# ---- krew/release ---- BEGIN krew/release block (see krew/README.md)
+.PHONY: workflow-check
+DIST_TARGET ?=
+
+dist: ## release build + target/dist/kubectl-hostprocess_v<version>_<os>_<arch>.tar.gz and .sha256
+	$(CARGO) build --release $(if $(DIST_TARGET),--target $(DIST_TARGET))
+	python3 krew/pack.py $(if $(DIST_TARGET),--target $(DIST_TARGET))
+
+workflow-check: ## actionlint over .github/workflows (builds actionlint into the testenv cache)
+	@bash testenv/build.sh >/dev/null
+	@. testenv/lib.sh && "$$TESTENV_BIN/actionlint" && echo "actionlint: OK"
+
+krew-check: dist workflow-check ## offline: validate the Krew manifest, krew install/run/uninstall it
+	bash krew/check.sh
+# ---- END krew/release block

@@ -1,8 +1,8 @@
 //! `doctor`: why HostProcess pods and workloads are stuck.
 //!
-//! Live: one paginated LIST per kind (nodes, namespaces, pods, Warning events, DaemonSets,
-//! Deployments, ReplicaSets; StatefulSets and Jobs only when something points at them), all
-//! matched in memory. `--from-file` fills the same Snapshot from a `kubectl get … -o yaml` dump.
+//! Live: one paginated LIST per kind (nodes, namespaces, pods, Warning events, DaemonSets;
+//! Deployments/ReplicaSets, StatefulSets and Jobs only when a pod or an event points at them),
+//! all matched in memory. `--from-file` fills the same Snapshot from a `kubectl get … -o yaml` dump.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
@@ -35,17 +35,21 @@ fn workloads_of<T: Serialize>(kind: &str, items: Vec<T>, snapshot: &mut Snapshot
 }
 
 /// Collect a Snapshot from the live cluster.
-pub async fn collect_live(kube: &Kube, namespace: Option<&str>, selector: Option<&str>) -> Result<Snapshot> {
+/// `targets` names kinds that must be listed whatever the pods and events say.
+pub async fn collect_live(
+    kube: &Kube,
+    namespace: Option<&str>,
+    selector: Option<&str>,
+    targets: &[Target],
+) -> Result<Snapshot> {
     let spinner = progress("collecting nodes, namespaces, pods, events and workloads");
-    let (version, nodes, namespaces, pods, events, daemonsets, deployments, replicasets) = tokio::join!(
+    let (version, nodes, namespaces, pods, events, daemonsets) = tokio::join!(
         kube.server_version(),
         collect::list_cluster::<Node>(kube, None, "nodes"),
         collect::list_cluster::<Namespace>(kube, None, "namespaces"),
         collect::list_all::<Pod>(kube, namespace, selector, "pods"),
         list_warning_events(kube, namespace),
         collect::list_all::<DaemonSet>(kube, namespace, selector, "daemonsets"),
-        collect::list_all::<Deployment>(kube, namespace, selector, "deployments"),
-        collect::list_all::<ReplicaSet>(kube, namespace, selector, "replicasets"),
     );
     let mut s = Snapshot { source: Source::Cluster, ..Default::default() };
     s.server_version = version.ok();
@@ -59,22 +63,47 @@ pub async fn collect_live(kube: &Kube, namespace: Option<&str>, selector: Option
     s.pods = pods?;
     s.events = events?;
     workloads_of("DaemonSet", daemonsets?, &mut s);
+    // The other owner kinds only when a pod or a Warning event points at one (a Deployment's
+    // pods point at its ReplicaSets; a stuck one has FailedCreate events on them).
+    let points_at = |kinds: &[&str]| {
+        targets.iter().any(|t| kinds.contains(&t.kind.as_str()))
+            || s.pods
+                .iter()
+                .any(|p| p.metadata.owner_references.iter().flatten().any(|o| kinds.contains(&o.kind.as_str())))
+            || s.events.iter().any(|e| e.involved_object.kind.as_deref().is_some_and(|k| kinds.contains(&k)))
+    };
+    let want_deploy = points_at(&["ReplicaSet", "Deployment"]);
+    let (want_sts, want_jobs) = (points_at(&["StatefulSet"]), points_at(&["Job"]));
+    let (deployments, replicasets, statefulsets, jobs) = tokio::join!(
+        async {
+            if want_deploy {
+                collect::list_all::<Deployment>(kube, namespace, selector, "deployments").await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if want_deploy {
+                collect::list_all::<ReplicaSet>(kube, namespace, selector, "replicasets").await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if want_sts {
+                collect::list_all::<StatefulSet>(kube, namespace, selector, "statefulsets").await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if want_jobs { collect::list_all::<Job>(kube, namespace, selector, "jobs").await } else { Ok(Vec::new()) }
+        },
+    );
     workloads_of("Deployment", deployments?, &mut s);
     workloads_of("ReplicaSet", replicasets?, &mut s);
-    // StatefulSets and Jobs only when a pod or an event points at one.
-    let points_at = |kind: &str| {
-        s.pods.iter().any(|p| p.metadata.owner_references.iter().flatten().any(|o| o.kind == kind))
-            || s.events.iter().any(|e| e.involved_object.kind.as_deref() == Some(kind))
-    };
-    let (want_sts, want_jobs) = (points_at("StatefulSet"), points_at("Job"));
-    if want_sts {
-        let v = collect::list_all::<StatefulSet>(kube, namespace, selector, "statefulsets").await?;
-        workloads_of("StatefulSet", v, &mut s);
-    }
-    if want_jobs {
-        let v = collect::list_all::<Job>(kube, namespace, selector, "jobs").await?;
-        workloads_of("Job", v, &mut s);
-    }
+    workloads_of("StatefulSet", statefulsets?, &mut s);
+    workloads_of("Job", jobs?, &mut s);
     if let Some(sp) = spinner {
         sp.finish_and_clear();
     }
@@ -273,7 +302,7 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
         None => {
             let kube = kube::connect(global).await?;
             let ns = if args.all_namespaces { None } else { Some(kube.namespace.clone()) };
-            let s = collect_live(&kube, ns.as_deref(), args.selector.as_deref()).await?;
+            let s = collect_live(&kube, ns.as_deref(), args.selector.as_deref(), &targets).await?;
             tracing::info!("doctor made {} API requests", kube.requests.load(std::sync::atomic::Ordering::Relaxed));
             s
         }

@@ -7,8 +7,9 @@ use kube::api::{Api, ListParams};
 use super::{Action, Kube};
 use crate::error::Result;
 
-/// Items per page: large enough that a 20,000-pod cluster takes a few pages.
-pub const PAGE: u32 = 500;
+/// Items per page. Large pages keep the request count flat (one request per kind up to this
+/// many objects) while bounding what one response holds.
+pub const PAGE: u32 = 5000;
 
 /// LIST every object of a kind (all pages), optionally in one namespace, with a selector.
 pub async fn list_all<K>(kube: &Kube, namespace: Option<&str>, selector: Option<&str>, resource: &str) -> Result<Vec<K>>
