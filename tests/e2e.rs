@@ -385,6 +385,10 @@ fn exec_refusals_have_their_message_and_code() {
         text(&out.stderr)
     );
 
+    let out = plugin().args(["-n", "no-such-namespace", "exec", "win-2022-b", "--", "hostname"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("namespace \"no-such-namespace\" does not exist"), "{}", text(&out.stderr));
+
     let out = plugin().args(["exec", "win-old-runtime", "--", "hostname"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("HP010"));

@@ -122,6 +122,10 @@ impl Lifecycle {
             Err(kube::Error::Api(s)) if s.code == 403 && s.message.contains("PodSecurity") => {
                 Err(Error::PodSecurity { namespace: self.namespace.clone(), message: s.message.clone() })
             }
+            Err(kube::Error::Api(s)) if s.code == 404 => Err(Error::Usage(format!(
+                "namespace \"{}\" does not exist (pass -n with a namespace whose Pod Security level is privileged)",
+                self.namespace
+            ))),
             Err(e) => {
                 Err(crate::kube::map_err(&self.kube.server, &Action::new("create", "pods", Some(&self.namespace)), e))
             }
