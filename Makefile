@@ -62,3 +62,43 @@ workflow-check: ## actionlint over .github/workflows (builds actionlint into the
 krew-check: dist workflow-check ## offline: validate the Krew manifest, krew install/run/uninstall it
 	bash krew/check.sh
 # ---- END krew/release block
+
+# ---- fuzz ---- BEGIN fuzz block (cargo-fuzz/libFuzzer on lint_text; see fuzz/README.md)
+# Not part of CI (about 20 min for 1M inputs on 2 cores). Stable Rust: RUSTC_BOOTSTRAP=1 lets it
+# take cargo-fuzz's -Z flags. A crash/timeout/OOM stops the run, leaves the input in
+# fuzz/artifacts/lint/ and makes `make fuzz` exit non-zero.
+FUZZ_RUNS ?= 1000000
+FUZZ_JOBS ?= 2
+FUZZ_TIMEOUT ?= 30
+FUZZ_SANITIZER ?= address
+FUZZ_FIXTURES ?= $(CURDIR)/../shared/fixtures/real-manifests
+FUZZ_ARGS ?=
+CARGO_FUZZ_VERSION ?= 0.13.2
+FUZZ_ENV := RUSTC_BOOTSTRAP=1
+.PHONY: fuzz fuzz-build fuzz-seed
+
+fuzz-build: ## build the fuzz target (installs cargo-fuzz from crates.io if missing)
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked --version $(CARGO_FUZZ_VERSION)
+	cd fuzz && $(FUZZ_ENV) $(CARGO) fuzz build -s $(FUZZ_SANITIZER) lint
+
+fuzz-seed: ## seed fuzz/corpus/lint from fuzz/seeds and FUZZ_FIXTURES, once per Context byte 0-3
+	@mkdir -p fuzz/corpus/lint
+	@n=0; for f in fuzz/seeds/* $(wildcard $(FUZZ_FIXTURES)/*.yaml); do \
+	  for s in 0 1 2 3; do { printf "\\x0$$s"; cat "$$f"; } > "fuzz/corpus/lint/seed-$$s-$$(basename "$$f")"; done; \
+	  n=$$((n+1)); done; echo "fuzz-seed: $$n seed files x 4 contexts in fuzz/corpus/lint"
+	@[ -d "$(FUZZ_FIXTURES)" ] || echo "fuzz-seed: note: $(FUZZ_FIXTURES) missing, fuzz/seeds only"
+
+fuzz: fuzz-build fuzz-seed ## fuzz lint_text for FUZZ_RUNS inputs (default 1000000); non-zero exit on a crash
+	cd fuzz && $(FUZZ_ENV) $(CARGO) fuzz run -s $(FUZZ_SANITIZER) lint corpus/lint -- \
+	  -runs=$(FUZZ_RUNS) -dict=lint.dict -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
+	  $(if $(filter-out 0 1,$(FUZZ_JOBS)),-fork=$(FUZZ_JOBS)) $(FUZZ_ARGS)
+# ---- END fuzz block
+
+# ---- bench ---- (scale benchmarks on their own local plane; see bench/ and README "Performance")
+BENCH_NODES ?= 2000
+BENCH_PODS ?= 20000
+
+bench: ## scale benchmarks (BENCH_NODES=2000 BENCH_PODS=20000); writes target/bench/results.json
+	$(CARGO) build --release
+	BENCH_NODES=$(BENCH_NODES) BENCH_PODS=$(BENCH_PODS) python3 bench/bench.py
+# ---- END bench block

@@ -12,6 +12,7 @@
 #  4. .krew.yaml rendered the way krew-release-bot does (krew/botrender.go) equals the manifest
 #     krew/render.sh gives for the same archives, and validates.
 # Work files go to target/krew-check (recreated on every run); temporary KREW_ROOTs are removed.
+# shellcheck disable=SC2030,SC2031  # PATH/KREW_* are set per install, in subshells, on purpose
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=testenv/lib.sh
@@ -46,7 +47,13 @@ cleanup() {
   [ ${#roots[@]} -eq 0 ] || rm -rf "${roots[@]}"
 }
 trap cleanup EXIT
-new_root() { local r; r=$(mktemp -d "${TMPDIR:-/tmp}/krew-root.XXXXXX"); roots+=("$r"); echo "$r"; }
+# A temporary KREW_ROOT. Its default index is an empty git repository: the offline stand-in for
+# `kubectl krew update`, without which krew 0.4.3 refuses `list` and `uninstall`.
+# Sets KREW_ROOT (not in a $(…) subshell, so that cleanup sees it in roots).
+new_root() {
+  KREW_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/krew-root.XXXXXX"); roots+=("$KREW_ROOT")
+  git init -q "$KREW_ROOT/index/default"
+}
 
 step ".krew.yaml is up to date"
 diff -u .krew.yaml <(bash krew/render.sh --krew-release-bot) ||
@@ -57,20 +64,21 @@ bash krew/render.sh --local "$version" "$archive" > "$W/local/hostprocess.yaml"
 validate "$W/local/hostprocess.yaml" -skip-install
 
 step "kubectl krew install --manifest --archive (KREW_ROOT in a temp dir)"
-KREW_ROOT=$(new_root)
+new_root
 (
   export KREW_ROOT PATH="$KREW_ROOT/bin:$base_path"
   kubectl krew install --manifest="$W/local/hostprocess.yaml" --archive="$archive"
   [ "$(command -v kubectl-hostprocess)" = "$KREW_ROOT/bin/kubectl-hostprocess" ] ||
     fail "kubectl-hostprocess on PATH is $(command -v kubectl-hostprocess), not krew's"
   [ -f "$KREW_ROOT/store/hostprocess/v$version/LICENSE" ] || fail "LICENSE not installed"
-  kubectl krew list | grep -qx hostprocess || fail "kubectl krew list does not show hostprocess"
+  kubectl krew list | grep -q 'hostprocess$' || fail "kubectl krew list does not show hostprocess"
   out=$(kubectl hostprocess --version)
   echo "kubectl hostprocess --version: $out" >&2
   [[ $out == *" $version" ]] || fail "--version printed '$out', expected $version"
   kubectl krew uninstall hostprocess
-  [ ! -e "$KREW_ROOT/bin/kubectl-hostprocess" ] && [ ! -e "$KREW_ROOT/store/hostprocess" ] ||
+  if [ -e "$KREW_ROOT/bin/kubectl-hostprocess" ] || [ -e "$KREW_ROOT/store/hostprocess" ]; then
     fail "uninstall left files behind"
+  fi
 )
 
 step "stand-in archives for the six platforms (files only)"
@@ -102,21 +110,23 @@ kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
 
 step "windows/amd64 entry: KREW_OS=windows KREW_ARCH=amd64 install from the zip (not run)"
 zip=$W/all/kubectl-hostprocess_v${version}_windows_amd64.zip
-KREW_ROOT=$(new_root)
+new_root
 (
   export KREW_ROOT KREW_OS=windows KREW_ARCH=amd64 PATH="$KREW_ROOT/bin:$base_path"
   kubectl krew install --manifest="$W/all/hostprocess.yaml" --archive="$zip"
   store=$KREW_ROOT/store/hostprocess/v$version
-  [ -f "$store/kubectl-hostprocess.exe" ] && [ -f "$store/LICENSE" ] || fail "windows files not installed"
+  for f in kubectl-hostprocess.exe LICENSE; do [ -f "$store/$f" ] || fail "$f not installed"; done
   [ "$(readlink "$KREW_ROOT/bin/kubectl-hostprocess.exe")" = "$store/kubectl-hostprocess.exe" ] ||
     fail "bin/kubectl-hostprocess.exe does not point at the installed .exe"
-  kubectl krew list | grep -qx hostprocess || fail "kubectl krew list does not show hostprocess"
+  kubectl krew list | grep -q 'hostprocess$' || fail "kubectl krew list does not show hostprocess"
   kubectl krew uninstall hostprocess
-  [ ! -e "$KREW_ROOT/bin/kubectl-hostprocess.exe" ] && [ ! -e "$store" ] || fail "uninstall left files behind"
+  if [ -e "$KREW_ROOT/bin/kubectl-hostprocess.exe" ] || [ -e "$store" ]; then
+    fail "uninstall left files behind"
+  fi
 )
 
 step ".krew.yaml rendered like krew-release-bot (krew/botrender.go) = krew/render.sh's manifest"
-GOTOOLCHAIN=local GOFLAGS= go run krew/botrender.go .krew.yaml "v$version" "$W/all" > "$W/bot/hostprocess.yaml"
+GOTOOLCHAIN=local GOFLAGS='' go run krew/botrender.go .krew.yaml "v$version" "$W/all" > "$W/bot/hostprocess.yaml"
 diff -u "$W/all/hostprocess.yaml" "$W/bot/hostprocess.yaml" || fail ".krew.yaml and render.sh disagree"
 validate "$W/bot/hostprocess.yaml" -skip-install
 
