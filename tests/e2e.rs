@@ -555,3 +555,23 @@ fn random_interrupts_leave_no_pod() {
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert_eq!(stdout.trim(), "leftover pods: 0");
 }
+
+#[test]
+fn exec_dry_run_creates_nothing_and_keep_leaves_the_pod() {
+    let ns = namespace("e2e-exec-dry");
+    let out = plugin().args(["-n", &ns, "exec", "--all", "--dry-run", "--", "whoami"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.starts_with("# target nodes (4): win-2019-a, win-2022-a, win-2022-b, win-2025-a\n"), "{t}");
+    assert!(t.contains("hostProcess: true") && t.contains("activeDeadlineSeconds:"), "{t}");
+    assert!(throwaway_pods(&ns).is_empty());
+
+    let out = plugin().args(["-n", &ns, "exec", "win-2022-b", "--keep", "--", "cmd", "/c", "echo kept"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let e = text(&out.stderr);
+    assert!(e.contains(&format!("delete it with: kubectl delete pod -n {ns} hostprocess-win-2022-b-")), "{e}");
+    assert_eq!(throwaway_pods(&ns).len(), 1);
+    let out = plugin().args(["-n", &ns, "cleanup", "--all"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(leftovers(&ns).is_empty());
+}
