@@ -1,52 +1,55 @@
 #!/usr/bin/env bash
-# The floor for `doctor -A`: the same requests doctor makes (src/commands/doctor.rs collect_live),
-# replayed raw with curl and thrown away undecoded:
-#   GET /version, and LIST nodes, namespaces, pods, events (fieldSelector type=Warning),
-#   daemonsets, deployments, replicasets - all at once, each kind paginated sequentially with
-#   limit=500 and continue tokens (collect::PAGE); statefulsets/jobs too when named in $FLOOR_EXTRA.
-# HTTP/1.1 without compression, as kube-rs does here (no `gzip` feature).
+# The floor for `doctor -A`: the very requests doctor made, replayed raw with curl, the bodies thrown
+# away undecoded. bench.py takes the request list from doctor's own `-vv` log (first page of each
+# LIST, query as doctor sent it: page size, field selector), so the floor follows doctor's code:
+#   ROUND URL      one line per request; a ROUND's URLs run at once, rounds one after the other
+#                  (doctor lists some owner kinds only after the first round has answered)
+# Each LIST is paginated sequentially with the continue token of the previous page, as doctor does.
+# HTTP/1.1 without compression, like kube-rs here (no `gzip` feature).
 #
-#   floor.sh SERVER CA CERT KEY OUTDIR     prints "<kind> <pages> <bytes> <seconds>" per kind
+#   floor.sh CA CERT KEY OUTDIR < requests     prints "<path> <pages> <bytes> <seconds>" per URL
 set -euo pipefail
-server=$1 ca=$2 cert=$3 key=$4 out=$5
-page=${FLOOR_PAGE:-500}
+ca=$1 cert=$2 key=$3 out=$4
 mkdir -p "$out"
-curl_opts=(-sS --fail --http1.1 --cacert "$ca" --cert "$cert" --key "$key" -H 'Accept: application/json')
+rm -f "$out"/*.result
+# Not curl's own User-Agent: for curl, wget and browsers the API server pretty-prints its JSON.
+curl_opts=(-sS --fail --http1.1 --cacert "$ca" --cert "$cert" --key "$key" -H 'Accept: application/json'
+  -A 'kubectl-hostprocess-bench-floor')
 
-# list KIND PATH [FIELD_SELECTOR]: every page of one kind, sequentially (continue tokens).
-list() {
-  local kind=$1 path=$2 fs=${3:-} token="" pages=0 bytes=0 t0 body="$out/$1.body" n
-  t0=$(date +%s.%N)
+# fetch N URL: every page of one LIST (or the one GET), sequentially.
+fetch() {
+  local n=$1 url=$2 token="" pages=0 bytes=0 t0 body="$out/$1.body" got
+  t0=$(date +%s%N)
   while :; do
-    args=(--get --data-urlencode "limit=$page")
-    [ -n "$fs" ] && args+=(--data-urlencode "fieldSelector=$fs")
-    [ -n "$token" ] && args+=(--data-urlencode "continue=$token")
-    n=$(curl "${curl_opts[@]}" "${args[@]}" -o "$body" -w '%{size_download}' "$server$path")
-    pages=$((pages + 1)) bytes=$((bytes + n))
-    # The continue token is in the list's metadata, in the first bytes: no JSON decoding.
-    token=$(head -c 2048 "$body" | grep -o '"continue":"[^"]*"' | head -n1 | cut -d'"' -f4 || true)
+    if [ -n "$token" ]; then
+      got=$(curl "${curl_opts[@]}" --get --data-urlencode "continue=$token" -o "$body" -w '%{size_download}' "$url")
+    else
+      got=$(curl "${curl_opts[@]}" -o "$body" -w '%{size_download}' "$url")
+    fi
+    pages=$((pages + 1)) bytes=$((bytes + got))
+    # The continue token sits in the list's metadata, in the first bytes: no JSON decoding.
+    token=$(head -c 4096 "$body" | grep -ao '"continue": *"[^"]*"' | head -n1 | sed 's/.*: *"//; s/"$//' || true)
     [ -n "$token" ] || break
   done
-  echo "$kind $pages $bytes $(echo "$(date +%s.%N) - $t0" | bc)" >"$out/$kind.result"
+  local path=${url#*://*/}
+  echo "/${path%%\?*} $pages $bytes $(( ($(date +%s%N) - t0) / 1000000 ))ms" >"$out/$n.result"
+  rm -f "$body"
 }
 
-pids=()
-curl "${curl_opts[@]}" -o /dev/null "$server/version" &
-pids+=($!)
-list nodes /api/v1/nodes & pids+=($!)
-list namespaces /api/v1/namespaces & pids+=($!)
-list pods /api/v1/pods & pids+=($!)
-list events /api/v1/events type=Warning & pids+=($!)
-list daemonsets /apis/apps/v1/daemonsets & pids+=($!)
-list deployments /apis/apps/v1/deployments & pids+=($!)
-list replicasets /apis/apps/v1/replicasets & pids+=($!)
-wait "${pids[@]}"
-# StatefulSets / Jobs: doctor lists them after the first round only when a pod or event points at one.
-for extra in ${FLOOR_EXTRA:-}; do
-  case "$extra" in
-    statefulsets) list statefulsets /apis/apps/v1/statefulsets ;;
-    jobs) list jobs /apis/batch/v1/jobs ;;
-  esac
+declare -A rounds=()
+n=0
+while read -r round url; do
+  [ -n "${url:-}" ] || continue
+  rounds[$round]+="$n $url"$'\n'
+  n=$((n + 1))
+done
+for round in $(printf '%s\n' "${!rounds[@]}" | sort -n); do
+  pids=()
+  while read -r i url; do
+    [ -n "${url:-}" ] || continue
+    fetch "$i" "$url" &
+    pids+=($!)
+  done <<<"${rounds[$round]}"
+  wait "${pids[@]}"
 done
 cat "$out"/*.result
-rm -f "$out"/*.body "$out"/*.result

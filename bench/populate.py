@@ -9,8 +9,8 @@ Mix, by a hash of the pod index i (mod 200), the same stuck kinds as testenv/sce
   11-13 executable   CrashLoopBackOff after StartError `failed to find executable` (HP016) posted
   14-17 crashloop    CrashLoopBackOff, last exit code 1 (HP019)                          posted
   18-19 sandbox      ContainerCreating, FailedCreatePodSandBox (HP019)                    posted
-  else  healthy      Running through kwok; one Normal `Started` event each, and every 20th a
-                     Warning `Unhealthy` (noise a real cluster has)
+  else  healthy      Running through kwok; every 20th has a recurring Warning `Unhealthy` (the
+                     noise a real cluster has; older events are gone after --event-ttl, 1 h)
 "posted" pods carry testenv.local/kubelet=simulated so kwok leaves them alone, and get the status
 and events a Windows kubelet would post (testenv/scenarios/README.md, "How posted pods work").
 PSA: DaemonSets in namespaces enforcing `baseline`; the REAL kube-controller-manager fails every
@@ -268,7 +268,8 @@ def create_one(api, i, nodes, per_node):
     uid = created["metadata"]["uid"]
     events = []
     if kind == "healthy":
-        events.append(("Normal", "Started", "Started container agent", "spec.containers{agent}", 1))
+        # A pod that has run for longer than the API server's --event-ttl (1 h) has no events left;
+        # only recurring ones (a flapping probe) stay.
         if i % 20 == 7:
             events.append(("Warning", "Unhealthy",
                            "Readiness probe failed: Get \"http://127.0.0.1:9182/health\": context deadline exceeded "

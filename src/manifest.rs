@@ -159,16 +159,16 @@ pub struct Document {
     pub paths: PathMap,
 }
 
-/// Parse a YAML (or JSON) stream of one or more documents.
+/// Largest cluster dump accepted by `doctor --from-file`.
+pub const MAX_DUMP_BYTES: usize = 2 * 1024 * 1024 * 1024 - 1;
+
+/// Parse a YAML (or JSON) manifest stream of one or more documents.
 pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>> {
-    if text.len() > MAX_INPUT_BYTES {
+    let limit = MAX_INPUT_BYTES;
+    if text.len() > limit {
         return Err(Error::ReadInput {
             path: file.into(),
-            reason: format!(
-                "file is {} bytes, larger than the {} MiB limit for a manifest",
-                text.len(),
-                MAX_INPUT_BYTES >> 20
-            ),
+            reason: format!("file is {} bytes, larger than the {} MiB limit", text.len(), limit >> 20),
         });
     }
     if text.contains('\0') {
@@ -192,6 +192,37 @@ pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>> {
             Document { value, paths }
         })
         .collect())
+}
+
+/// Parse a cluster dump: values only, no positions (a dump is data, not a manifest to point
+/// into). JSON goes through serde_json; YAML through serde-saphyr with a budget sized for dumps.
+pub fn parse_dump(file: &str, text: &str) -> Result<Vec<Value>> {
+    if text.len() > MAX_DUMP_BYTES {
+        return Err(Error::ReadInput {
+            path: file.into(),
+            reason: format!("file is {} bytes, larger than the {} MiB limit", text.len(), MAX_DUMP_BYTES >> 20),
+        });
+    }
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{')
+        && let Ok(v) = serde_json::from_str::<Value>(text)
+    {
+        return Ok(vec![v]);
+    }
+    // A dump is large but trusted no more than any input: scale the limits with its size.
+    let scale = (text.len() / 100).max(1_000_000);
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_events = scale * 4;
+    budget.max_nodes = scale * 2;
+    budget.max_total_scalar_bytes = text.len() * 2 + 1_000_000;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
+        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+        let message = e.to_string().lines().next().unwrap_or("").to_string();
+        Error::Parse { file: file.to_string(), line, column, message }
+    })?;
+    Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 
 /// Where an object of a snapshot came from, to turn field paths into file positions.
@@ -270,6 +301,15 @@ pub fn workload_from_value(kind: &str, v: &Value) -> std::result::Result<Option<
 }
 
 impl Loaded {
+    /// Add every object of a dump (no positions).
+    pub fn add_values(&mut self, file: &str, values: Vec<Value>) {
+        for (i, v) in values.into_iter().enumerate() {
+            let doc_index = self.documents.len();
+            self.add_value(file, doc_index, i, &v, String::new());
+            self.documents.push((file.to_string(), PathMap::default()));
+        }
+    }
+
     /// Add every object of a parsed file.
     pub fn add_file(&mut self, file: &str, docs: Vec<Document>) {
         for (i, doc) in docs.into_iter().enumerate() {

@@ -1,7 +1,8 @@
 //! Plain data the checks read. `lint` fills it from files, `doctor` from the API server,
 //! `doctor --from-file` from a `kubectl get … -o yaml` dump. Checks never do I/O.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
@@ -96,6 +97,17 @@ pub struct Snapshot {
     pub fragments: HashSet<ObjectRef>,
     /// Fragments that are only a securityContext: rules that need a whole pod spec skip them.
     pub partial: HashSet<ObjectRef>,
+    /// Lookup tables built on first use, once the snapshot is filled (checks only read it).
+    #[doc(hidden)]
+    pub lookup: OnceLock<Lookup>,
+}
+
+/// Indexes over a filled snapshot, so that checks stay linear in the cluster's size.
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    /// (kind, namespace, name) of the involved object → indexes into `events`, oldest first.
+    events: HashMap<(String, Option<String>, String), Vec<usize>>,
+    nodes: HashMap<String, usize>,
 }
 
 /// One pod spec to check: a pod's own spec or a workload's template.
@@ -133,6 +145,22 @@ pub struct SpecIndex {
 }
 
 impl Snapshot {
+    fn lookup(&self) -> &Lookup {
+        self.lookup.get_or_init(|| {
+            let mut events: HashMap<(String, Option<String>, String), Vec<usize>> = HashMap::new();
+            for (i, e) in self.events.iter().enumerate() {
+                let io = &e.involved_object;
+                let (Some(kind), Some(name)) = (io.kind.clone(), io.name.clone()) else { continue };
+                events.entry((kind, io.namespace.clone(), name)).or_default().push(i);
+            }
+            for v in events.values_mut() {
+                v.sort_by_key(|&i| event_time(&self.events[i]));
+            }
+            let nodes = self.nodes.iter().enumerate().map(|(i, n)| (node_name(n).to_string(), i)).collect();
+            Lookup { events, nodes }
+        })
+    }
+
     pub fn index(&self) -> SpecIndex {
         SpecIndex {
             pods: self
@@ -185,7 +213,7 @@ impl Snapshot {
     }
 
     pub fn node(&self, name: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.metadata.name.as_deref() == Some(name))
+        self.lookup().nodes.get(name).map(|&i| &self.nodes[i])
     }
 
     pub fn namespace(&self, name: &str) -> Option<&Namespace> {
@@ -194,18 +222,8 @@ impl Snapshot {
 
     /// Events whose involvedObject is this object, oldest first.
     pub fn events_for<'a>(&'a self, object: &ObjectRef) -> Vec<&'a Event> {
-        let mut v: Vec<&Event> = self
-            .events
-            .iter()
-            .filter(|e| {
-                let io = &e.involved_object;
-                io.kind.as_deref() == Some(object.kind.as_str())
-                    && io.name.as_deref() == Some(object.name.as_str())
-                    && io.namespace.as_deref() == object.namespace.as_deref()
-            })
-            .collect();
-        v.sort_by_key(|e| event_time(e));
-        v
+        let key = (object.kind.clone(), object.namespace.clone(), object.name.clone());
+        self.lookup().events.get(&key).map(|v| v.iter().map(|&i| &self.events[i]).collect()).unwrap_or_default()
     }
 
     /// The owner chain's top object that is in the snapshot (ReplicaSet → Deployment).

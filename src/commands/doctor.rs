@@ -18,7 +18,7 @@ use crate::cli::{DoctorArgs, GlobalArgs, Output};
 use crate::error::{Error, ExitCode, Result};
 use crate::finding::{Finding, ObjectRef, Report, Severity};
 use crate::kube::{self, Kube, collect};
-use crate::manifest::{Loaded, parse_documents, workload_from_value};
+use crate::manifest::{Loaded, workload_from_value};
 use crate::snapshot::{Snapshot, Source, node_name};
 
 /// The kubectl command whose output `--from-file` reads.
@@ -54,6 +54,12 @@ pub async fn collect_live(
     let mut s = Snapshot { source: Source::Cluster, ..Default::default() };
     s.server_version = version.ok();
     s.nodes = nodes?;
+    for n in &mut s.nodes {
+        // The image list of a node is large and no check reads it.
+        if let Some(st) = n.status.as_mut() {
+            st.images = None;
+        }
+    }
     // Listing namespaces may be forbidden to namespace-scoped users: go on without PSA labels.
     match namespaces {
         Ok(ns) => s.namespaces = ns,
@@ -126,10 +132,11 @@ fn progress(msg: &'static str) -> Option<indicatif::ProgressBar> {
 
 /// Fill a Snapshot from a dump file.
 pub fn load_dump(path: &std::path::Path) -> Result<Snapshot> {
-    let (name, text) = super::lint::read_input(path)?;
-    let docs = parse_documents(&name, &text)?;
+    let (name, text) = super::lint::read_input(path, crate::manifest::MAX_DUMP_BYTES)?;
+    let values = crate::manifest::parse_dump(&name, &text)?;
+    drop(text);
     let mut loaded = Loaded::default();
-    loaded.add_file(&name, docs);
+    loaded.add_values(&name, values);
     if let Some(e) = loaded.problems.into_iter().next() {
         return Err(e);
     }

@@ -48,26 +48,26 @@ fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Read one input as text; `-` is stdin.
-pub fn read_input(path: &Path) -> Result<(String, String)> {
+/// Read one input as text; `-` is stdin. At most `limit` bytes.
+pub fn read_input(path: &Path, limit: usize) -> Result<(String, String)> {
     let mut bytes = Vec::new();
     let name = if path.as_os_str() == "-" {
         std::io::stdin()
-            .take(crate::manifest::MAX_INPUT_BYTES as u64 + 1)
+            .take(limit as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
         "<stdin>".to_string()
     } else {
         let f = std::fs::File::open(path).map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
-        f.take(crate::manifest::MAX_INPUT_BYTES as u64 + 1)
+        f.take(limit as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
         path.display().to_string()
     };
-    if bytes.len() > crate::manifest::MAX_INPUT_BYTES {
+    if bytes.len() > limit {
         return Err(Error::ReadInput {
             path: path.into(),
-            reason: format!("larger than the {} MiB limit for a manifest", crate::manifest::MAX_INPUT_BYTES >> 20),
+            reason: format!("larger than the {} MiB limit", limit >> 20),
         });
     }
     let text = String::from_utf8(bytes).map_err(|_| Error::ReadInput {
@@ -106,7 +106,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     let mut sources = HashMap::new();
     let mut bad_input = 0usize;
     for path in &files {
-        let result = read_input(path).and_then(|(name, text)| {
+        let result = read_input(path, crate::manifest::MAX_INPUT_BYTES).and_then(|(name, text)| {
             let f = lint_text(&name, &text, &context)?;
             sources.insert(name, text);
             Ok(f)

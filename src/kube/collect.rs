@@ -53,6 +53,17 @@ where
     paginate(kube, api, selector, ListParams::default().limit(PAGE), Action::new("list", resource, None)).await
 }
 
+/// Drop what no check reads and what makes objects large: managedFields and kubectl's
+/// last-applied-configuration copy of the whole object.
+fn slim<K: Resource>(mut k: K) -> K {
+    let meta = k.meta_mut();
+    meta.managed_fields = None;
+    if let Some(a) = meta.annotations.as_mut() {
+        a.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+    k
+}
+
 async fn paginate<K>(
     kube: &Kube,
     api: Api<K>,
@@ -70,7 +81,7 @@ where
     loop {
         let page = kube.call(action.clone(), api.list(&lp)).await?;
         let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
-        out.extend(page.items);
+        out.extend(page.items.into_iter().map(slim));
         match next {
             Some(c) => lp = lp.continue_token(&c),
             None => break,
