@@ -327,3 +327,27 @@ fn doctor_from_the_example_dump() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["findings"].as_array().unwrap().iter().all(|f| f["object"]["namespace"] == "sc-taint"), "{v:#}");
 }
+
+/// A dump larger than serde-saphyr's default budget (250,000 nodes) and with many events is
+/// read, and the checks stay fast (indexed lookups).
+#[test]
+fn doctor_reads_a_large_yaml_dump() {
+    let mut y = String::from("apiVersion: v1\nkind: List\nitems:\n");
+    y.push_str("- apiVersion: v1\n  kind: Node\n  metadata:\n    name: w1\n    labels:\n      kubernetes.io/os: windows\n  status:\n    nodeInfo:\n      architecture: amd64\n      bootID: ''\n      containerRuntimeVersion: containerd://1.5.18\n      kernelVersion: 10.0.17763.1\n      kubeProxyVersion: v1.36.3\n      kubeletVersion: v1.36.3\n      machineID: ''\n      operatingSystem: windows\n      osImage: Windows Server 2019\n      systemUUID: ''\n");
+    for i in 0..6000 {
+        y.push_str(&format!(
+            "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p{i}\n    namespace: ns\n    labels: {{a: b, c: d, e: f}}\n  spec:\n    nodeName: w1\n    hostNetwork: true\n    securityContext:\n      windowsOptions:\n        hostProcess: true\n        runAsUserName: NT AUTHORITY\\SYSTEM\n    nodeSelector:\n      kubernetes.io/os: windows\n    tolerations:\n    - operator: Exists\n    containers:\n    - name: c\n      image: mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0\n      args: [a1, b1, c1, d1, e1, f1, g1, h1, i1, j1, k1, l1, m1, n1, o1, p1, q1, r1, s1, t1]\n  status:\n    phase: Running\n- apiVersion: v1\n  kind: Event\n  type: Warning\n  reason: BackOff\n  message: Back-off restarting failed container\n  metadata:\n    name: e{i}\n    namespace: ns\n  involvedObject:\n    kind: Pod\n    name: q{i}\n    namespace: ns\n"
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("dump.yaml");
+    std::fs::write(&p, &y).unwrap();
+    let start = std::time::Instant::now();
+    let out = bin().args(["doctor", "-A", "-o", "json", "--from-file"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Every pod sits on a containerd 1.5 node.
+    let hp010 = v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "HP010").count();
+    assert_eq!(hp010, 6001, "6000 pods and the node");
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
+}
