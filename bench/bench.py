@@ -33,7 +33,10 @@ import manifests  # noqa: E402
 import populate  # noqa: E402
 
 OUT = os.path.join(ROOT, "target", "bench")
-BIN = os.path.join(ROOT, "target", "release", "kubectl-hostprocess")
+BUILT = os.path.join(ROOT, "target", "release", "kubectl-hostprocess")
+# Measured from a private copy: target/release is shared, and a rebuild in the middle of a run
+# would otherwise mix two binaries in one set of figures.
+BIN = os.path.join(OUT, "kubectl-hostprocess")
 
 
 def env_int(name, default):
@@ -539,6 +542,15 @@ def machine():
     return {"nproc": os.cpu_count(), "memory_mb": mem, "cpu": cpu, "kernel": platform.release()}
 
 
+def plugin_version():
+    import hashlib
+    def git(*a):
+        r = subprocess.run(["git", "-C", ROOT, *a], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        return r.stdout.strip()
+    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty_files": len(git("status", "--porcelain").splitlines()),
+            "sha256": hashlib.sha256(open(BIN, "rb").read()).hexdigest()[:16]}
+
+
 def table(r):
     rows = [
         ("cluster", f"{r['cluster']['nodes']} nodes, {r['cluster']['pods']} pods, "
@@ -588,15 +600,17 @@ def table(r):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    if not os.access(BIN, os.X_OK):
-        sys.exit(f"bench: {BIN} is missing; run `cargo build --release` (make bench does)")
+    if not os.access(BUILT, os.X_OK):
+        sys.exit(f"bench: {BUILT} is missing; run `cargo build --release` (make bench does)")
+    shutil.copy2(BUILT, BIN)
     if NODES < 20 or PODS < 200:
         sys.exit("bench: BENCH_NODES >= 20 and BENCH_PODS >= 200, please")
     small_nodes, small_pods = NODES // 10, PODS // 10
     fan = min(FANOUT, NODES - small_nodes)
     psa_total = max(2, PODS // 2000)
     per_node = max(1, round(PODS / NODES))
-    r = {"nodes": NODES, "pods": PODS, "machine": machine(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    r = {"nodes": NODES, "pods": PODS, "machine": machine(), "plugin": plugin_version(),
+         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     setup = {}
     try:
         api, setup["plane_up_s"] = timed(plane_up)

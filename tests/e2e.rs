@@ -493,14 +493,31 @@ fn interactive_session_under_a_pseudo_terminal() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("script (util-linux)");
-    wait_for_pod(&ns, Some("Running"));
-    std::thread::sleep(Duration::from_secs(1));
+    // Read the session's output as it comes; type only once the remote side is up (switching
+    // the terminal to raw mode may drop input typed before it).
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let sink = seen.clone();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let start = Instant::now();
+    while !seen.lock().unwrap().contains("tty-ok") {
+        assert!(start.elapsed() < Duration::from_secs(60), "no tty-ok: {}", seen.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(100));
+    }
     use std::io::Write;
     child.stdin.as_mut().unwrap().write_all(b"hello\r").unwrap();
     let st = wait_exit(&mut child, Duration::from_secs(30));
-    let mut out = String::new();
-    use std::io::Read;
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    reader.join().unwrap();
+    let out = seen.lock().unwrap().clone();
     assert!(out.contains("tty-ok"), "{out}");
     assert!(out.contains("got:hello"), "{out}");
     assert_eq!(st.code(), Some(0), "{out}");
