@@ -158,6 +158,9 @@ pub struct DoctorArgs {
     /// Exit 1 when a finding is at or above this severity
     #[arg(long, value_enum, default_value_t = Severity::Error)]
     pub fail_on: Severity,
+    /// Exit 0 even when findings are reported (like ruff's --exit-zero)
+    #[arg(long)]
+    pub exit_zero: bool,
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +176,9 @@ pub struct LintArgs {
     /// Exit 1 when a finding is at or above this severity
     #[arg(long, value_enum, default_value_t = Severity::Error)]
     pub fail_on: Severity,
+    /// Exit 0 even when findings are reported (like ruff's --exit-zero)
+    #[arg(long)]
+    pub exit_zero: bool,
     /// The Pod Security `enforce` level of the target namespace
     #[arg(long, value_enum)]
     pub psa_level: Option<PsaLevel>,

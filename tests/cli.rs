@@ -144,6 +144,7 @@ fn fail_on_controls_the_exit_code() {
     let f = fixtures().join("13-kep1981-example-pod-level.yaml");
     bin().args(["lint", "-f"]).arg(&f).assert().code(0);
     bin().args(["lint", "--fail-on", "warning", "-f"]).arg(&f).assert().code(1);
+    bin().args(["lint", "--fail-on", "warning", "--exit-zero", "-f"]).arg(&f).assert().code(0);
 }
 
 #[test]
@@ -322,6 +323,8 @@ fn doctor_from_the_example_dump() {
         assert!(t.contains(&format!("● {object}: stuck — root cause {rule}")), "{object} {rule}:\n{t}");
     }
     assert!(!t.contains("sc-healthy"), "the healthy DaemonSet has no finding:\n{t}");
+    // The README's first command, as written (the binary is what `cargo run` runs).
+    bin().args(["doctor", "-A", "--from-file"]).arg(&dump).arg("--exit-zero").assert().code(0);
     // -n scopes a dump like the live cluster.
     let out = bin().args(["-n", "sc-taint", "doctor", "-o", "json", "--from-file"]).arg(&dump).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

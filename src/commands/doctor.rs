@@ -317,13 +317,14 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let cluster_wide = args.all_namespaces || (args.from_file.is_some() && global.namespace.is_none());
     let findings = diagnose(&snapshot, &targets, cluster_wide)?;
     let report = Report::new(findings);
-    match args.output {
+    let code = match args.output {
         Output::Json | Output::Yaml => super::render_report(&report, args.output, &HashMap::new(), args.fail_on),
         _ => {
             crate::output::print(&render_human(&report.findings, &snapshot))?;
             Ok(if report.fails(args.fail_on) { ExitCode::Findings } else { ExitCode::Ok })
         }
-    }
+    }?;
+    Ok(if args.exit_zero { ExitCode::Ok } else { code })
 }
 
 #[cfg(test)]

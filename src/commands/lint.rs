@@ -120,6 +120,9 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
         }
     }
     let report = Report::new(findings);
-    let code = super::render_report(&report, args.output, &sources, args.fail_on)?;
+    let mut code = super::render_report(&report, args.output, &sources, args.fail_on)?;
+    if args.exit_zero {
+        code = ExitCode::Ok;
+    }
     Ok(if bad_input > 0 { ExitCode::Usage } else { code })
 }
