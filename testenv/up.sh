@@ -15,6 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 S=$TESTENV_STATE
 P=$S/pki
 ADMIN_KC=$S/admin.kubeconfig
+# Everything this script starts (nodes.sh, the scenarios) talks to this plane, whatever the caller set.
+export KUBECONFIG="$ADMIN_KC"
 NARROW_KC=$S/narrow.kubeconfig
 API_URL=https://127.0.0.1:$APISERVER_PORT
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
