@@ -108,6 +108,7 @@ pub struct Lookup {
     /// (kind, namespace, name) of the involved object → indexes into `events`, oldest first.
     events: HashMap<(String, Option<String>, String), Vec<usize>>,
     nodes: HashMap<String, usize>,
+    specs: SpecIndex,
 }
 
 /// One pod spec to check: a pod's own spec or a workload's template.
@@ -139,6 +140,7 @@ impl<'a> SpecRef<'a> {
 }
 
 /// Owned object refs for pods, kept next to the pods so `SpecRef` can borrow them.
+#[derive(Debug, Clone, Default)]
 pub struct SpecIndex {
     pods: Vec<ObjectRef>,
     workloads: Vec<ObjectRef>,
@@ -157,11 +159,16 @@ impl Snapshot {
                 v.sort_by_key(|&i| event_time(&self.events[i]));
             }
             let nodes = self.nodes.iter().enumerate().map(|(i, n)| (node_name(n).to_string(), i)).collect();
-            Lookup { events, nodes }
+            Lookup { events, nodes, specs: self.build_index() }
         })
     }
 
-    pub fn index(&self) -> SpecIndex {
+    /// Object refs of every pod spec, built once per snapshot and shared by every rule.
+    pub fn index(&self) -> &SpecIndex {
+        &self.lookup().specs
+    }
+
+    fn build_index(&self) -> SpecIndex {
         SpecIndex {
             pods: self
                 .pods

@@ -93,7 +93,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         })
         .collect();
     let index = snapshot.index();
-    for spec in host_process_specs(snapshot, &index) {
+    for spec in host_process_specs(snapshot, index) {
         if spec.partial {
             continue;
         }

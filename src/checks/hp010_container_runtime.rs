@@ -93,7 +93,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     }
     let index = snapshot.index();
     let context = snapshot.context.containerd_version.as_deref();
-    for spec in host_process_specs(snapshot, &index) {
+    for spec in host_process_specs(snapshot, index) {
         if let Some(node) = spec_node(snapshot, &spec) {
             let Some(info) = node_info(node) else { continue };
             if let Some(why) = runtime_problem(&info.container_runtime_version) {

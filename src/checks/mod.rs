@@ -821,7 +821,7 @@ mod tests {
                 "lastState":{"terminated":{"exitCode":2,"reason":"Error"}}}]}"#,
         );
         let index = s.index();
-        let spec = s.specs(&index).remove(0);
+        let spec = s.specs(index).remove(0);
         let lines: Vec<String> = observations(&s, &spec).iter().map(Observation::line).collect();
         assert_eq!(lines, ["ErrImagePull: boom", "Error: exit code 2"]);
     }

@@ -22,18 +22,18 @@ use crate::kube::{Action, Kube};
 /// Pods this process may have created and not yet deleted.
 #[derive(Clone, Default)]
 pub struct Tracker {
-    inner: Arc<Mutex<HashMap<String, bool>>>,
+    inner: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Tracker {
     fn add(&self, name: &str) {
-        self.inner.lock().expect("tracker lock").insert(name.to_string(), true);
+        self.inner.lock().expect("tracker lock").insert(name.to_string());
     }
     fn remove(&self, name: &str) {
         self.inner.lock().expect("tracker lock").remove(name);
     }
     pub fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.inner.lock().expect("tracker lock").keys().cloned().collect();
+        let mut v: Vec<String> = self.inner.lock().expect("tracker lock").iter().cloned().collect();
         v.sort();
         v
     }
@@ -278,10 +278,6 @@ impl Lifecycle {
         let names = self.tracker.names();
         let results = futures::future::join_all(names.iter().map(|n| self.delete(n))).await;
         names.into_iter().zip(results).filter_map(|(n, r)| r.err().map(|e| (n, e))).collect()
-    }
-
-    pub fn pod_api(&self) -> &Api<Pod> {
-        &self.pods
     }
 
     /// List this tool's pods in the namespace (for `cleanup`).

@@ -16,8 +16,6 @@ pub struct Kube {
     pub stream_client: kube::Client,
     pub server: String,
     pub namespace: String,
-    /// True when -n was given (or in-cluster namespace), false for the kubeconfig default.
-    pub namespace_explicit: bool,
     pub timeout: Option<Duration>,
     /// API requests made through `call` (reported with -v).
     pub requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
@@ -72,7 +70,6 @@ fn load_kubeconfig(args: &GlobalArgs) -> Result<Option<(Kubeconfig, String)>> {
 /// Build the client from kubectl's global flags.
 pub async fn connect(args: &GlobalArgs) -> Result<Kube> {
     let timeout = if args.request_timeout.is_zero() { None } else { Some(args.request_timeout) };
-    let mut namespace_explicit = args.namespace.is_some();
     let mut config = match load_kubeconfig(args)? {
         Some((kc, shown)) => {
             let context = args.context.clone().or_else(|| kc.current_context.clone());
@@ -100,11 +97,7 @@ pub async fn connect(args: &GlobalArgs) -> Result<Kube> {
             let opts = KubeConfigOptions { context, cluster: args.cluster.clone(), user: args.user.clone() };
             Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| kubeconfig_error(&shown, e))?
         }
-        None => {
-            let c = Config::incluster().map_err(|e| Error::NoConfig(e.to_string()))?;
-            namespace_explicit = true;
-            c
-        }
+        None => Config::incluster().map_err(|e| Error::NoConfig(e.to_string()))?,
     };
     if let Some(ns) = &args.namespace {
         config.default_namespace = ns.clone();
@@ -126,7 +119,7 @@ pub async fn connect(args: &GlobalArgs) -> Result<Kube> {
     let client = kube::Client::try_from(config).map_err(|e| Error::Api(format!("cannot build the client: {e}")))?;
     let stream_client =
         kube::Client::try_from(stream_config).map_err(|e| Error::Api(format!("cannot build the client: {e}")))?;
-    Ok(Kube { client, stream_client, server, namespace, namespace_explicit, timeout, requests: Default::default() })
+    Ok(Kube { client, stream_client, server, namespace, timeout, requests: Default::default() })
 }
 
 impl Kube {
