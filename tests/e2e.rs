@@ -482,8 +482,12 @@ fn interactive_session_under_a_pseudo_terminal() {
     let ns = namespace("e2e-exec-tty");
     let bin = env!("CARGO_BIN_EXE_kubectl-hostprocess");
     let cmd = format!(
-        "{bin} -n {ns} exec win-2022-b -it -- sh -c 'tty >/dev/null && echo tty-ok; read line; echo got:$line'"
+        "{bin} -n {ns} exec win-2022-b -it -- sh -c 'tty >/dev/null && echo tty-ok; read line; echo got:$line; sleep 1'"
     );
+    // The trailing `sleep` works around kwok, not the plugin: kwok v0.8.0's TTY exec
+    // (pkg/kwok/server/debugging_exec_other.go) returns the exit status as soon as the command
+    // ends and closes its pty without draining it, so a command's last line can be lost there
+    // (seen once in CI). A real kubelet drains the pty first.
     // `script` gives the plugin a real pseudo-terminal; the line typed goes through stdin.
     let mut child = Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
