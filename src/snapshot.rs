@@ -4,10 +4,11 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, PodSpec, PodTemplateSpec};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, NodeSystemInfo, Pod, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
 
 use crate::finding::ObjectRef;
+use crate::version::Version;
 
 /// Where the snapshot came from. Rules about status and events only run on live data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -109,6 +110,8 @@ pub struct Lookup {
     events: HashMap<(String, Option<String>, String), Vec<usize>>,
     nodes: HashMap<String, usize>,
     specs: SpecIndex,
+    /// The containerd versions of the Windows nodes, sorted, without duplicates.
+    windows_containerd: Vec<Version>,
 }
 
 /// One pod spec to check: a pod's own spec or a workload's template.
@@ -159,11 +162,19 @@ impl Snapshot {
                 v.sort_by_key(|&i| event_time(&self.events[i]));
             }
             let nodes = self.nodes.iter().enumerate().map(|(i, n)| (node_name(n).to_string(), i)).collect();
-            Lookup { events, nodes, specs: self.build_index() }
+            let mut windows_containerd: Vec<Version> = self.windows_nodes().filter_map(node_containerd).collect();
+            windows_containerd.sort();
+            windows_containerd.dedup();
+            Lookup { events, nodes, specs: self.build_index(), windows_containerd }
         })
     }
 
     /// Object refs of every pod spec, built once per snapshot and shared by every rule.
+    /// The containerd versions of the Windows nodes, sorted, without duplicates (computed once).
+    pub fn windows_containerd(&self) -> &[Version] {
+        &self.lookup().windows_containerd
+    }
+
     pub fn index(&self) -> &SpecIndex {
         &self.lookup().specs
     }
@@ -274,4 +285,19 @@ pub fn node_os(node: &Node) -> String {
 
 pub fn node_name(node: &Node) -> &str {
     node.metadata.name.as_deref().unwrap_or("")
+}
+
+/// The containerd version of a node's `containerRuntimeVersion` ("containerd://1.7.20" → "1.7.20").
+pub fn containerd_version(runtime: &str) -> Option<&str> {
+    runtime.strip_prefix("containerd://")
+}
+
+/// `status.nodeInfo` of a node.
+pub fn node_info(node: &Node) -> Option<&NodeSystemInfo> {
+    node.status.as_ref()?.node_info.as_ref()
+}
+
+/// The containerd version of a node, if it runs containerd and the version parses.
+pub fn node_containerd(node: &Node) -> Option<Version> {
+    containerd_version(&node_info(node)?.container_runtime_version).and_then(Version::parse)
 }

@@ -4,12 +4,12 @@
 //! forever: a rule is retired, never renumbered.
 
 use k8s_openapi::api::core::v1::{
-    Container, EnvVar, Node, NodeSystemInfo, PodSpec, SecurityContext, Taint, Toleration, VolumeMount,
-    WindowsSecurityContextOptions,
+    Container, EnvVar, Node, PodSpec, SecurityContext, Taint, Toleration, VolumeMount, WindowsSecurityContextOptions,
 };
 
 use crate::finding::{Finding, ObjectRef, Severity};
 use crate::snapshot::{Snapshot, Source, SpecRef, node_name, node_os};
+pub use crate::snapshot::{containerd_version, node_containerd, node_info};
 use crate::version::{Version, windows_build};
 
 pub mod hp001_host_network;
@@ -259,23 +259,8 @@ pub fn host_process_specs<'a>(snapshot: &'a Snapshot, index: &'a crate::snapshot
     snapshot.specs(index).into_iter().filter(|s| is_host_process(s.spec)).collect()
 }
 
-/// The containerd version of a node's `containerRuntimeVersion` ("containerd://1.7.20" → "1.7.20").
-pub fn containerd_version(runtime: &str) -> Option<&str> {
-    runtime.strip_prefix("containerd://")
-}
-
 // ---------------------------------------------------------------------------------------------
 // Nodes: versions, and the per-node verdicts of HP010/HP011/HP012.
-
-/// `status.nodeInfo` of a node.
-pub fn node_info(node: &Node) -> Option<&NodeSystemInfo> {
-    node.status.as_ref()?.node_info.as_ref()
-}
-
-/// The containerd version of a node, if it runs containerd and the version parses.
-pub fn node_containerd(node: &Node) -> Option<Version> {
-    containerd_version(&node_info(node)?.container_runtime_version).and_then(Version::parse)
-}
 
 /// The kubelet version of a node.
 pub fn node_kubelet(node: &Node) -> Option<Version> {
@@ -658,10 +643,7 @@ pub fn target_containerd(snapshot: &Snapshot, spec: &SpecRef<'_>) -> Vec<Version
     if let Some(v) = snapshot.context.containerd_version.as_deref().and_then(Version::parse) {
         return vec![v];
     }
-    let mut out: Vec<Version> = snapshot.windows_nodes().filter_map(node_containerd).collect();
-    out.sort();
-    out.dedup();
-    out
+    snapshot.windows_containerd().to_vec()
 }
 
 #[cfg(test)]
