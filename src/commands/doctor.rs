@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use colored::Colorize;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Node};
 use serde::Serialize;
 
 use crate::checks;
@@ -47,8 +47,8 @@ pub async fn collect_live(
         kube.server_version(),
         collect::list_cluster::<Node>(kube, None, "nodes"),
         collect::list_cluster::<Namespace>(kube, None, "namespaces"),
-        collect::list_all::<Pod>(kube, namespace, selector, "pods"),
-        list_warning_events(kube, namespace),
+        collect::list_pods(kube, namespace, selector),
+        collect::list_warning_events(kube, namespace),
         collect::list_all::<DaemonSet>(kube, namespace, selector, "daemonsets"),
     );
     let mut s = Snapshot { source: Source::Cluster, ..Default::default() };
@@ -114,10 +114,6 @@ pub async fn collect_live(
         sp.finish_and_clear();
     }
     Ok(s)
-}
-
-async fn list_warning_events(kube: &Kube, namespace: Option<&str>) -> Result<Vec<Event>> {
-    collect::list_all_fields(kube, namespace, None, Some("type=Warning"), "events").await
 }
 
 fn progress(msg: &'static str) -> Option<indicatif::ProgressBar> {

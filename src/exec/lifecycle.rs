@@ -283,7 +283,7 @@ impl Lifecycle {
     /// List this tool's pods in the namespace (for `cleanup`).
     pub async fn list_managed(kube: &Kube, namespace: Option<&str>) -> Result<Vec<Pod>> {
         let sel = format!("{}={}", super::spec::MANAGED_BY_LABEL, super::spec::MANAGED_BY);
-        crate::kube::collect::list_all::<Pod>(kube, namespace, Some(&sel), "pods").await
+        crate::kube::collect::list_pods(kube, namespace, Some(&sel)).await
     }
 
     /// Delete one of this tool's pods found by `cleanup`.

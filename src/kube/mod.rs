@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod collect;
+pub mod lean;
 
 pub use client::{Kube, connect};
 
