@@ -103,14 +103,140 @@ where
     if let Some(s) = selector {
         lp = lp.labels(s);
     }
+    let url = api.resource_url().to_string();
     loop {
-        let page = kube.call(action.clone(), api.list(&lp)).await?;
-        let next = page.metadata.continue_.clone().filter(|c| !c.is_empty());
-        out.extend(page.items.into_iter().map(slim).map(K::from));
+        let next = kube.call(action.clone(), page_into(kube, &url, &lp, &mut out)).await?;
         match next {
             Some(c) => lp = lp.continue_token(&c),
             None => break,
         }
     }
     Ok(out)
+}
+
+/// GET one LIST page and decode its items straight onto `out` (no page-sized list of items, no
+/// second copy of the body as text); the continue token, if more pages follow.
+async fn page_into<L, K>(
+    kube: &Kube,
+    url: &str,
+    lp: &ListParams,
+    out: &mut Vec<K>,
+) -> std::result::Result<Option<String>, kube::Error>
+where
+    L: Resource + DeserializeOwned,
+    K: From<L>,
+{
+    use futures::{AsyncBufRead, AsyncBufReadExt};
+    let mut req = kube::core::Request::new(url).list(lp).map_err(kube::Error::BuildRequest)?;
+    req.extensions_mut().insert("list");
+    let mut body = Vec::new();
+    let mut stream = Box::pin(kube.client.request_stream(req).await?);
+    loop {
+        let chunk = stream.fill_buf().await.map_err(kube::Error::ReadEvents)?;
+        if chunk.is_empty() {
+            break;
+        }
+        let n = chunk.len();
+        body.extend_from_slice(chunk);
+        AsyncBufRead::consume(stream.as_mut(), n);
+    }
+    let mut de = serde_json::Deserializer::from_slice(&body);
+    let next = serde::de::DeserializeSeed::deserialize(page::Page::<L, K>::new(out), &mut de)
+        .and_then(|next| de.end().map(|()| next))
+        .map_err(kube::Error::SerdeError)?;
+    Ok(next.filter(|c| !c.is_empty()))
+}
+
+/// Serde seeds for a LIST body: `metadata` (continue token, remaining count), `items` pushed
+/// one by one, after [`slim`], onto the caller's list.
+mod page {
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
+    use kube::Resource;
+    use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    pub struct Page<'a, L, K> {
+        out: &'a mut Vec<K>,
+        wire: PhantomData<L>,
+    }
+
+    impl<'a, L, K> Page<'a, L, K> {
+        pub fn new(out: &'a mut Vec<K>) -> Self {
+            Page { out, wire: PhantomData }
+        }
+    }
+
+    impl<'de, L: Resource + DeserializeOwned, K: From<L>> DeserializeSeed<'de> for Page<'_, L, K> {
+        type Value = Option<String>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de, L: Resource + DeserializeOwned, K: From<L>> Visitor<'de> for Page<'_, L, K> {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a Kubernetes LIST response")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+            let mut next = None;
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    "metadata" => {
+                        let meta: ListMeta = map.next_value()?;
+                        // The API server writes metadata first. On a first page that is not
+                        // the last, the remaining count (given when there is no selector) sizes
+                        // the whole list once: this page is full, the rest follows.
+                        if self.out.is_empty()
+                            && let Some(rest) = meta.remaining_item_count.and_then(|n| usize::try_from(n).ok())
+                        {
+                            self.out.reserve_exact(rest + super::PAGE as usize);
+                        }
+                        next = meta.continue_;
+                    }
+                    "items" => map.next_value_seed(Items::<L, K> { out: self.out, wire: PhantomData })?,
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(next)
+        }
+    }
+
+    struct Items<'a, L, K> {
+        out: &'a mut Vec<K>,
+        wire: PhantomData<L>,
+    }
+
+    impl<'de, L: Resource + DeserializeOwned, K: From<L>> DeserializeSeed<'de> for Items<'_, L, K> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_option(self)
+        }
+    }
+
+    impl<'de, L: Resource + DeserializeOwned, K: From<L>> Visitor<'de> for Items<'_, L, K> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of objects or null")
+        }
+        fn visit_none<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(item) = seq.next_element::<L>()? {
+                self.out.push(K::from(super::slim(item)));
+            }
+            Ok(())
+        }
+    }
 }
