@@ -54,6 +54,9 @@ pub struct GlobalArgs {
     /// How long to wait for one API request before giving up (e.g. 10s, 1m; 0 = no limit)
     #[arg(long, global = true, default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: std::time::Duration,
+    /// Objects per LIST request (kubectl's --chunk-size; 0 = one request per kind, unpaged)
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::kube::collect::PAGE)]
+    pub chunk_size: u32,
     /// Log more on stderr (-v, -vv, -vvv)
     #[arg(short = 'v', long = "verbose", global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -318,6 +318,33 @@ fn from_file_gives_the_same_findings_as_live() {
     assert_eq!(a, b, "live and --from-file differ");
 }
 
+/// The API requests a doctor run made, from its `-v` log.
+fn doctor_requests(args: &[&str]) -> (serde_json::Value, usize) {
+    let out = plugin().args(["-v", "doctor", "-o", "json"]).args(args).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out.stderr));
+    let log = text(&out.stderr);
+    let n = log
+        .split("doctor made ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no request count in: {log}"));
+    (serde_json::from_slice(&out.stdout).unwrap(), n)
+}
+
+#[test]
+fn small_pages_give_the_same_findings_with_more_requests() {
+    // The default page holds every object of this cluster; pages of 2 follow continue tokens.
+    let (whole, few) = doctor_requests(&["-A"]);
+    let (paged, many) = doctor_requests(&["-A", "--chunk-size", "2"]);
+    let (unpaged, unpaged_n) = doctor_requests(&["-A", "--chunk-size", "0"]);
+    assert!(!comparable(&whole).is_empty());
+    assert_eq!(comparable(&whole), comparable(&paged), "pages of 2 lost or duplicated something");
+    assert_eq!(comparable(&whole), comparable(&unpaged));
+    assert!(many > few + 10, "pages of 2: {many} requests, default: {few}");
+    assert_eq!(unpaged_n, few, "unpaged: one request per kind, as the default page is here");
+}
+
 // ------------------------------------------------------------------------------------------
 // exec
 

@@ -17,6 +17,8 @@ pub struct Kube {
     pub server: String,
     pub namespace: String,
     pub timeout: Option<Duration>,
+    /// Objects per LIST page (--chunk-size); 0 = unpaged.
+    pub chunk_size: u32,
     /// API requests made through `call` (reported with -v).
     pub requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
@@ -119,7 +121,15 @@ pub async fn connect(args: &GlobalArgs) -> Result<Kube> {
     let client = kube::Client::try_from(config).map_err(|e| Error::Api(format!("cannot build the client: {e}")))?;
     let stream_client =
         kube::Client::try_from(stream_config).map_err(|e| Error::Api(format!("cannot build the client: {e}")))?;
-    Ok(Kube { client, stream_client, server, namespace, timeout, requests: Default::default() })
+    Ok(Kube {
+        client,
+        stream_client,
+        server,
+        namespace,
+        timeout,
+        chunk_size: args.chunk_size,
+        requests: Default::default(),
+    })
 }
 
 impl Kube {

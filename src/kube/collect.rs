@@ -10,9 +10,17 @@ use super::lean::{LAST_APPLIED, LeanEvent, LeanPod};
 use super::{Action, Kube};
 use crate::error::Result;
 
-/// Items per page. Large pages keep the request count flat (one request per kind up to this
-/// many objects) while bounding what one response holds.
+/// Items per page by default (`--chunk-size`). Large pages keep the request count flat (one
+/// request per kind up to this many objects) while bounding what one response holds: a page of
+/// 5,000 pods is about 25 MB of JSON. kubectl's default is 500.
 pub const PAGE: u32 = 5000;
+
+fn list_params(kube: &Kube) -> ListParams {
+    match kube.chunk_size {
+        0 => ListParams::default(),
+        n => ListParams::default().limit(n),
+    }
+}
 
 /// LIST every object of a kind (all pages), optionally in one namespace, with a selector.
 pub async fn list_all<K>(kube: &Kube, namespace: Option<&str>, selector: Option<&str>, resource: &str) -> Result<Vec<K>>
@@ -50,7 +58,7 @@ where
         Some(ns) => Api::namespaced(kube.client.clone(), ns),
         None => Api::all(kube.client.clone()),
     };
-    let mut lp = ListParams::default().limit(PAGE);
+    let mut lp = list_params(kube);
     if let Some(f) = fields {
         lp = lp.fields(f);
     }
@@ -64,7 +72,7 @@ where
     K: Resource<Scope = k8s_openapi::ClusterResourceScope>,
 {
     let api: Api<K> = Api::all(kube.client.clone());
-    paginate(kube, api, selector, ListParams::default().limit(PAGE), Action::new("list", resource, None)).await
+    paginate(kube, api, selector, list_params(kube), Action::new("list", resource, None)).await
 }
 
 /// GET one cluster-scoped object by name; `None` when there is none.
@@ -141,7 +149,8 @@ where
         AsyncBufRead::consume(stream.as_mut(), n);
     }
     let mut de = serde_json::Deserializer::from_slice(&body);
-    let next = serde::de::DeserializeSeed::deserialize(page::Page::<L, K>::new(out), &mut de)
+    let seed = page::Page::<L, K>::new(out, lp.limit.unwrap_or(0) as usize);
+    let next = serde::de::DeserializeSeed::deserialize(seed, &mut de)
         .and_then(|next| de.end().map(|()| next))
         .map_err(kube::Error::SerdeError)?;
     Ok(next.filter(|c| !c.is_empty()))
@@ -159,12 +168,14 @@ mod page {
 
     pub struct Page<'a, L, K> {
         out: &'a mut Vec<K>,
+        /// The page size asked for.
+        limit: usize,
         wire: PhantomData<L>,
     }
 
     impl<'a, L, K> Page<'a, L, K> {
-        pub fn new(out: &'a mut Vec<K>) -> Self {
-            Page { out, wire: PhantomData }
+        pub fn new(out: &'a mut Vec<K>, limit: usize) -> Self {
+            Page { out, limit, wire: PhantomData }
         }
     }
 
@@ -192,7 +203,7 @@ mod page {
                         if self.out.is_empty()
                             && let Some(rest) = meta.remaining_item_count.and_then(|n| usize::try_from(n).ok())
                         {
-                            self.out.reserve_exact(rest + super::PAGE as usize);
+                            self.out.reserve_exact(rest + self.limit);
                         }
                         next = meta.continue_;
                     }
@@ -238,5 +249,59 @@ mod page {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page::Page;
+    use crate::kube::lean::LeanPod;
+    use k8s_openapi::api::core::v1::Pod;
+    use serde::de::DeserializeSeed;
+
+    fn decode(body: &str, out: &mut Vec<Pod>, limit: usize) -> Option<String> {
+        let mut de = serde_json::Deserializer::from_str(body);
+        let next = Page::<LeanPod, Pod>::new(out, limit).deserialize(&mut de).unwrap();
+        de.end().unwrap();
+        next
+    }
+
+    const FIRST: &str = r#"{"kind": "PodList", "apiVersion": "v1",
+      "metadata": {"resourceVersion": "9", "continue": "tok", "remainingItemCount": 3},
+      "items": [
+        {"metadata": {"name": "a", "namespace": "n", "managedFields": [{"manager": "m"}]}, "spec": {"containers": []}},
+        {"metadata": {"name": "b", "namespace": "n"}}
+      ]}"#;
+
+    #[test]
+    fn a_first_page_appends_its_items_sizes_the_list_and_gives_the_continue_token() {
+        let mut out = Vec::new();
+        assert_eq!(decode(FIRST, &mut out, 2).as_deref(), Some("tok"));
+        let names: Vec<_> = out.iter().map(|p| p.metadata.name.clone().unwrap()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert!(out[0].metadata.managed_fields.is_none());
+        assert!(out.capacity() >= 5, "3 remaining + a page of 2: {}", out.capacity());
+        // The last page: no token, items appended after the first ones.
+        let last = r#"{"metadata": {"resourceVersion": "9"}, "items": [{"metadata": {"name": "c"}}]}"#;
+        assert_eq!(decode(last, &mut out, 2), None);
+        assert_eq!(out.len(), 3);
+    }
+
+    #[test]
+    fn null_or_missing_items_and_items_before_metadata_decode() {
+        let mut out = Vec::new();
+        assert_eq!(decode(r#"{"items": null, "metadata": {}}"#, &mut out, 10), None);
+        assert_eq!(decode(r#"{"metadata": {}}"#, &mut out, 10), None);
+        assert!(out.is_empty());
+        let body = r#"{"items": [{"metadata": {"name": "x"}}], "metadata": {"continue": "t2"}}"#;
+        assert_eq!(decode(body, &mut out, 10).as_deref(), Some("t2"));
+        assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_list_is_an_error() {
+        let mut out: Vec<Pod> = Vec::new();
+        let mut de = serde_json::Deserializer::from_str(r#"[1, 2]"#);
+        assert!(Page::<LeanPod, Pod>::new(&mut out, 1).deserialize(&mut de).is_err());
     }
 }
