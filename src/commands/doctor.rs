@@ -320,6 +320,9 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
             Ok(if report.fails(args.fail_on) { ExitCode::Findings } else { ExitCode::Ok })
         }
     }?;
+    // The process exits next: freeing tens of thousands of objects one by one took about 8% of a
+    // 20,000-pod run, for nothing.
+    std::mem::forget(snapshot);
     Ok(if args.exit_zero { ExitCode::Ok } else { code })
 }
 
