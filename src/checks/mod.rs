@@ -331,7 +331,19 @@ pub struct Observation<'a> {
     pub condition: Option<&'a str>,
 }
 
-impl Observation<'_> {
+impl<'a> Observation<'a> {
+    /// An observation with this reason and message, about no container in particular.
+    fn of(kind: ObservationKind, reason: &'a Option<String>, message: &'a Option<String>) -> Self {
+        Observation {
+            kind,
+            reason: reason.as_deref().unwrap_or(""),
+            message: message.as_deref().unwrap_or(""),
+            container: None,
+            exit_code: None,
+            condition: None,
+        }
+    }
+
     /// `Reason: message`, the evidence format of the findings contract.
     pub fn line(&self) -> String {
         let mut msg = self.message.trim().to_string();
@@ -373,12 +385,8 @@ pub fn observations<'a>(snapshot: &'a Snapshot, spec: &SpecRef<'a>) -> Vec<Obser
     }
     for e in snapshot.events_for(spec.object) {
         out.push(Observation {
-            kind: ObservationKind::Event,
-            reason: e.reason.as_deref().unwrap_or(""),
-            message: e.message.as_deref().unwrap_or(""),
             container: e.involved_object.field_path.as_deref().and_then(field_path_container),
-            exit_code: None,
-            condition: None,
+            ..Observation::of(ObservationKind::Event, &e.reason, &e.message)
         });
     }
     let Some(pod) = spec.pod else { return out };
@@ -388,33 +396,22 @@ pub fn observations<'a>(snapshot: &'a Snapshot, spec: &SpecRef<'a>) -> Vec<Obser
         let name = Some(cs.name.as_str());
         if let Some(w) = cs.state.as_ref().and_then(|s| s.waiting.as_ref()) {
             out.push(Observation {
-                kind: ObservationKind::Waiting,
-                reason: w.reason.as_deref().unwrap_or(""),
-                message: w.message.as_deref().unwrap_or(""),
                 container: name,
-                exit_code: None,
-                condition: None,
+                ..Observation::of(ObservationKind::Waiting, &w.reason, &w.message)
             });
         }
-        if let Some(t) = cs.state.as_ref().and_then(|s| s.terminated.as_ref()) {
-            out.push(Observation {
-                kind: ObservationKind::Terminated,
-                reason: t.reason.as_deref().unwrap_or(""),
-                message: t.message.as_deref().unwrap_or(""),
-                container: name,
-                exit_code: Some(t.exit_code),
-                condition: None,
-            });
-        }
-        if let Some(t) = cs.last_state.as_ref().and_then(|s| s.terminated.as_ref()) {
-            out.push(Observation {
-                kind: ObservationKind::LastTerminated,
-                reason: t.reason.as_deref().unwrap_or(""),
-                message: t.message.as_deref().unwrap_or(""),
-                container: name,
-                exit_code: Some(t.exit_code),
-                condition: None,
-            });
+        let terminated = [
+            (ObservationKind::Terminated, cs.state.as_ref()),
+            (ObservationKind::LastTerminated, cs.last_state.as_ref()),
+        ];
+        for (kind, state) in terminated {
+            if let Some(t) = state.and_then(|s| s.terminated.as_ref()) {
+                out.push(Observation {
+                    container: name,
+                    exit_code: Some(t.exit_code),
+                    ..Observation::of(kind, &t.reason, &t.message)
+                });
+            }
         }
     }
     for c in status.conditions.iter().flatten() {
@@ -425,12 +422,8 @@ pub fn observations<'a>(snapshot: &'a Snapshot, spec: &SpecRef<'a>) -> Vec<Obser
             continue;
         }
         out.push(Observation {
-            kind: ObservationKind::Condition,
-            reason: c.reason.as_deref().unwrap_or(""),
-            message: c.message.as_deref().unwrap_or(""),
-            container: None,
-            exit_code: None,
             condition: Some(c.type_.as_str()),
+            ..Observation::of(ObservationKind::Condition, &c.reason, &c.message)
         });
     }
     out
