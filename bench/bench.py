@@ -8,7 +8,7 @@ grows it to the full size, measures again, and tears it down. Results: target/be
 a table on stdout, logs and raw outputs in target/bench/.
 
 Environment: BENCH_NODES (2000), BENCH_PODS (20000), BENCH_FANOUT_NODES (500), BENCH_SERIAL_NODES
-(20), BENCH_REPEAT (3 timed runs, the median is kept), BENCH_POPEYE (1; 0 skips popeye),
+(20), BENCH_REPEAT (5 timed runs, the median is kept), BENCH_POPEYE (1; 0 skips popeye),
 BENCH_KEEP (0; 1 leaves the plane running), BENCH_STATE, BENCH_APISERVER_PORT (26443).
 """
 
@@ -21,7 +21,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 
@@ -48,7 +47,7 @@ NODES = env_int("BENCH_NODES", 2000)
 PODS = env_int("BENCH_PODS", 20000)
 FANOUT = env_int("BENCH_FANOUT_NODES", 500)
 SERIAL = env_int("BENCH_SERIAL_NODES", 20)
-REPEAT = max(1, env_int("BENCH_REPEAT", 3))
+REPEAT = max(1, env_int("BENCH_REPEAT", 5))
 WANT_POPEYE = os.environ.get("BENCH_POPEYE", "1") != "0"
 KEEP = os.environ.get("BENCH_KEEP", "0") == "1"
 STATE = os.environ.get("BENCH_STATE", "/tmp/kubectl-hostprocess-bench")
@@ -96,47 +95,17 @@ def out_path(name):
 def measure(argv, stdout=None, stderr=None, env=None, timeout=900, rss_cap_mb=None, why=None):
     """Run argv; return (exit code, wall seconds, peak RSS MB of that process, start time).
     With rss_cap_mb, the process is killed once its RSS passes the cap (why["killed"] says so);
-    why["cpu_s"] gets the process's user+system CPU time."""
-    so = open(stdout, "wb") if stdout else subprocess.DEVNULL
-    se = open(stderr, "wb") if stderr else subprocess.DEVNULL
-    try:
-        start = time.time()
-        t = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=so, stderr=se, stdin=subprocess.DEVNULL, env=env or ENV)
-        done = threading.Event()
-
-        def guard():
-            deadline = time.perf_counter() + timeout
-            while not done.wait(0.5):
-                reason = None
-                if time.perf_counter() > deadline:
-                    reason = f"timeout after {timeout} s"
-                elif rss_cap_mb:
-                    try:
-                        kb = int(next(l for l in open(f"/proc/{p.pid}/status") if l.startswith("VmRSS")).split()[1])
-                    except (OSError, StopIteration, ValueError):
-                        kb = 0
-                    if kb > rss_cap_mb * 1024:
-                        reason = f"RSS above {rss_cap_mb} MB"
-                if reason:
-                    if why is not None:
-                        why["killed"] = reason
-                    p.kill()
-                    return
-
-        threading.Thread(target=guard, daemon=True).start()
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t
-        done.set()
-        p.returncode = os.waitstatus_to_exitcode(status)
-        if why is not None:
-            why["cpu_s"] = round(ru.ru_utime + ru.ru_stime, 3)
-        return p.returncode, wall, ru.ru_maxrss / 1024.0, start
-    finally:
-        if stdout:
-            so.close()
-        if stderr:
-            se.close()
+    why["cpu_s"] gets the process's user+system CPU time. Runs through bench/run1.py (see there
+    why: a child's peak RSS would otherwise start at this driver's)."""
+    spec = {"argv": list(argv), "stdout": stdout, "stderr": stderr, "timeout": timeout, "rss_cap_mb": rss_cap_mb}
+    r = subprocess.run([sys.executable, "-I", "-S", os.path.join(HERE, "run1.py"), json.dumps(spec)],
+                       stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env or ENV, check=True)
+    res = json.loads(r.stdout)
+    if why is not None:
+        why["cpu_s"] = res["cpu_s"]
+        if res["killed"]:
+            why["killed"] = res["killed"]
+    return res["rc"], res["wall"], res["maxrss_mb"], res["start"]
 
 
 def spawn_ms(argv, runs):
