@@ -164,11 +164,11 @@ def document(rnd, n):
     ])()
 
 
-def json_daemonset(n):
-    name = f"agent-{n:04d}"
+def hostprocess_daemonset(name, ns, container):
+    """A HostProcess DaemonSet running `container` on every Windows node."""
     return {
         "apiVersion": "apps/v1", "kind": "DaemonSet",
-        "metadata": {"name": name, "namespace": "kube-system"},
+        "metadata": {"name": name, "namespace": ns},
         "spec": {
             "selector": {"matchLabels": {"app": name}},
             "template": {
@@ -178,12 +178,17 @@ def json_daemonset(n):
                     "securityContext": {"windowsOptions": {"hostProcess": True, "runAsUserName": "NT AUTHORITY\\SYSTEM"}},
                     "nodeSelector": {"kubernetes.io/os": "windows"},
                     "tolerations": [{"operator": "Exists"}],
-                    "containers": [{"name": name, "image": HPC_IMAGE,
-                                    "command": ["cmd.exe", "/c", "C:\\hpc\\agent.exe"]}],
+                    "containers": [container],
                 },
             },
         },
     }
+
+
+def json_daemonset(n):
+    name = f"agent-{n:04d}"
+    return hostprocess_daemonset(name, "kube-system", {"name": name, "image": HPC_IMAGE,
+                                                      "command": ["cmd.exe", "/c", "C:\\hpc\\agent.exe"]})
 
 
 def generate(out, count=1000, seed=1000):

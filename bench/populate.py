@@ -22,6 +22,7 @@ import hashlib
 import json
 import time
 
+import manifests
 from kapi import ApiError
 
 IMAGE = "mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0"
@@ -283,25 +284,9 @@ def create_one(api, i, nodes, per_node):
 
 
 def psa_daemonset(name, ns):
-    return {
-        "apiVersion": "apps/v1", "kind": "DaemonSet",
-        "metadata": {"name": name, "namespace": ns},
-        "spec": {
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {
-                    "os": {"name": "windows"}, "hostNetwork": True,
-                    "securityContext": {"windowsOptions": {"hostProcess": True, "runAsUserName": "NT AUTHORITY\\SYSTEM"}},
-                    "nodeSelector": {"kubernetes.io/os": "windows"},
-                    "tolerations": [{"operator": "Exists"}],
-                    "containers": [{"name": "agent", "image": IMAGE,
-                                    "command": ["powershell.exe", "-NoLogo", "-NoProfile", "-Command",
-                                                "while ($true) { Start-Sleep 60 }"]}],
-                },
-            },
-        },
-    }
+    return manifests.hostprocess_daemonset(name, ns, {
+        "name": "agent", "image": IMAGE,
+        "command": ["powershell.exe", "-NoLogo", "-NoProfile", "-Command", "while ($true) { Start-Sleep 60 }"]})
 
 
 def populate(api, first, count, nodes, per_node, psa_first, psa_count, workers=12, log=print):
