@@ -420,6 +420,12 @@ fn exec_refusals_have_their_message_and_code() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("namespace \"no-such-namespace\" does not exist"), "{}", text(&out.stderr));
 
+    // One named node is fetched with a GET: a 404 is the same clear refusal as before.
+    let out = plugin().args(["exec", "no-such-node", "--", "hostname"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("node \"no-such-node\" not found"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("hint: list the Windows nodes"), "{}", text(&out.stderr));
+
     let out = plugin().args(["exec", "win-old-runtime", "--", "hostname"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("HP010"));
