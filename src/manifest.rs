@@ -164,11 +164,10 @@ pub const MAX_DUMP_BYTES: usize = 2 * 1024 * 1024 * 1024 - 1;
 
 /// Parse a YAML (or JSON) manifest stream of one or more documents.
 pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>> {
-    let limit = MAX_INPUT_BYTES;
-    if text.len() > limit {
+    if text.len() > MAX_INPUT_BYTES {
         return Err(Error::ReadInput {
             path: file.into(),
-            reason: format!("file is {} bytes, larger than the {} MiB limit", text.len(), limit >> 20),
+            reason: format!("file is {} bytes, larger than the {} MiB limit", text.len(), MAX_INPUT_BYTES >> 20),
         });
     }
     if text.contains('\0') {

@@ -169,14 +169,9 @@ impl Snapshot {
         })
     }
 
-    /// Object refs of every pod spec, built once per snapshot and shared by every rule.
     /// The containerd versions of the Windows nodes, sorted, without duplicates (computed once).
     pub fn windows_containerd(&self) -> &[Version] {
         &self.lookup().windows_containerd
-    }
-
-    pub fn index(&self) -> &SpecIndex {
-        &self.lookup().specs
     }
 
     fn build_index(&self) -> SpecIndex {
@@ -195,8 +190,10 @@ impl Snapshot {
     }
 
     /// Every pod spec in the snapshot: pods first, then workload templates. Pods owned by a
-    /// workload that is itself in the snapshot are still listed (live status lives there).
-    pub fn specs<'a>(&'a self, index: &'a SpecIndex) -> Vec<SpecRef<'a>> {
+    /// workload that is itself in the snapshot are still listed (live status lives there). Their
+    /// object refs are built once per snapshot and shared by every rule.
+    pub fn specs(&self) -> Vec<SpecRef<'_>> {
+        let index = &self.lookup().specs;
         let mut out = Vec::with_capacity(self.pods.len() + self.workloads.len());
         for (pod, object) in self.pods.iter().zip(&index.pods) {
             if let Some(spec) = pod.spec.as_ref() {

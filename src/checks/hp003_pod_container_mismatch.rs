@@ -53,8 +53,7 @@ spec:
 };
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in snapshot.specs(index) {
+    for spec in snapshot.specs() {
         let Some(pod) = pod_host_process(spec.spec) else { continue };
         let obs = observations(snapshot, &spec);
         let live: Vec<_> = obs

@@ -127,8 +127,7 @@ fn container_of<'a>(spec: &'a k8s_openapi::api::core::v1::PodSpec, field: &str) 
 }
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in snapshot.specs(index) {
+    for spec in snapshot.specs() {
         let os = spec.spec.os.as_ref().map(|o| o.name.as_str());
         let obs = observations(snapshot, &spec);
         let live: Vec<_> = obs

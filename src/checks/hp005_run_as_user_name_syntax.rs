@@ -117,8 +117,7 @@ fn hint(name: &str) -> &'static str {
 }
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in snapshot.specs(index) {
+    for spec in snapshot.specs() {
         let obs = observations(snapshot, &spec);
         let live: Vec<_> =
             obs.iter().filter(|o| o.mentions(&["runAsUserName cannot", "runAsUserName's "])).cloned().collect();

@@ -146,8 +146,7 @@ fn classify(name: &str, containerd: &[Version]) -> Option<(Severity, String, Str
 }
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         // Live: the logon failed.
         let obs = observations(snapshot, &spec);
         let groups = observed_groups(&obs, |o| o.mentions(&[TOKEN]) && !o.mentions(&["Access is denied"]));

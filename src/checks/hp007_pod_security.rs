@@ -179,8 +179,7 @@ fn level_of(snapshot: &Snapshot, spec: &SpecRef<'_>) -> Option<(PsaLevel, String
 }
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         let obs = observations(snapshot, &spec);
         let ns_text =
             spec.namespace().map(|n| format!("namespace {n}")).unwrap_or_else(|| "the target namespace".into());

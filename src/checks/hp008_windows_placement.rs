@@ -57,8 +57,7 @@ spec:
 };
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         if spec.partial {
             continue;
         }

@@ -92,8 +92,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             super::node_problems(n, snapshot.server_version.as_deref()).iter().all(|f| f.severity != Severity::Error)
         })
         .collect();
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         if spec.partial {
             continue;
         }

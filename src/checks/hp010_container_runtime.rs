@@ -91,9 +91,8 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             out.extend(node_problems(node, None).into_iter().filter(|f| f.rule == RULE.id));
         }
     }
-    let index = snapshot.index();
     let context = snapshot.context.containerd_version.as_deref();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         if let Some(node) = spec_node(snapshot, &spec) {
             let Some(info) = node_info(node) else { continue };
             if let Some(why) = runtime_problem(&info.container_runtime_version) {

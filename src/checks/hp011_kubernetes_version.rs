@@ -114,8 +114,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         }
     }
     let server = snapshot.server_version.as_deref().and_then(|s| Version::parse(s).map(|v| (s, v)));
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         if let Some((text, v)) = server
             && let Some(why) = version_problem(v)
         {

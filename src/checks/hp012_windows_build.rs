@@ -90,8 +90,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         }
     }
     let context = snapshot.context.windows_build.as_deref();
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         let (build, whence) = match spec_node(snapshot, &spec) {
             Some(node) => (node_windows_build(node), format!("node {}", node_name(node))),
             None => (context.and_then(|b| windows_build(b).or_else(|| b.parse().ok())), "the target node".to_string()),

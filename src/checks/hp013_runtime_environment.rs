@@ -55,8 +55,7 @@ fn matches(o: &Observation<'_>) -> bool {
 }
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         let obs = observations(snapshot, &spec);
         for (container, evidence) in observed_groups(&obs, matches) {
             let (message, fix, field) = if evidence.iter().any(|o| o.mentions(&[UVM])) {

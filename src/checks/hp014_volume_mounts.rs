@@ -147,8 +147,7 @@ fn has_failed_after_start(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
 }
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         if spec.partial {
             continue;
         }

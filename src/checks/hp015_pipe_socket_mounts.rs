@@ -72,8 +72,7 @@ fn kind_of(path: &str, type_: Option<&str>) -> Option<&'static str> {
 }
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         let obs = observations(snapshot, &spec);
         let groups = observed_groups(&obs, |o| o.mentions(&[PIPE_ERROR]));
         let mut reported: Vec<Option<String>> = Vec::new();

@@ -107,8 +107,7 @@ fn classify(exe: &str) -> Option<(Severity, String, String)> {
 }
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         let obs = observations(snapshot, &spec);
         let groups = observed_groups(&obs, |o| o.mentions(LIVE));
         for (container, evidence) in &groups {

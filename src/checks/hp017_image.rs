@@ -152,8 +152,7 @@ fn is_pull_error(o: &Observation<'_>) -> bool {
 }
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         let obs = observations(snapshot, &spec);
         let node = spec_node(snapshot, &spec);
         let on_linux = node.is_some_and(|n| node_os(n) == "linux");

@@ -78,8 +78,7 @@ const MIN_MEMORY: f64 = 128.0 * 1024.0 * 1024.0;
 const MIN_CPU: f64 = 0.1;
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         for c in containers(spec.spec).into_iter().filter(|c| effective_host_process(spec.spec, c)) {
             let Some(limits) = c.resources.and_then(|r| r.limits.as_ref()) else { continue };
             if let Some(q) = limits.get("memory")

@@ -68,8 +68,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     if snapshot.source != Source::Cluster {
         return;
     }
-    let index = snapshot.index();
-    for spec in host_process_specs(snapshot, index) {
+    for spec in host_process_specs(snapshot) {
         let Some(status) = spec.pod.and_then(|p| p.status.as_ref()) else { continue };
         let obs = observations(snapshot, &spec);
         let lists = [&status.init_container_statuses, &status.container_statuses, &status.ephemeral_container_statuses];

@@ -255,8 +255,8 @@ pub fn is_host_process(spec: &PodSpec) -> bool {
 }
 
 /// HostProcess specs of the snapshot (pods and workload templates).
-pub fn host_process_specs<'a>(snapshot: &'a Snapshot, index: &'a crate::snapshot::SpecIndex) -> Vec<SpecRef<'a>> {
-    snapshot.specs(index).into_iter().filter(|s| is_host_process(s.spec)).collect()
+pub fn host_process_specs(snapshot: &Snapshot) -> Vec<SpecRef<'_>> {
+    snapshot.specs().into_iter().filter(|s| is_host_process(s.spec)).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -795,8 +795,7 @@ mod tests {
                 "state":{"waiting":{"reason":"ErrImagePull","message":"boom"}},
                 "lastState":{"terminated":{"exitCode":2,"reason":"Error"}}}]}"#,
         );
-        let index = s.index();
-        let spec = s.specs(index).remove(0);
+        let spec = s.specs().remove(0);
         let lines: Vec<String> = observations(&s, &spec).iter().map(Observation::line).collect();
         assert_eq!(lines, ["ErrImagePull: boom", "Error: exit code 2"]);
     }

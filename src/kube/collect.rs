@@ -1,10 +1,9 @@
 //! One paginated LIST per kind. Never a request per pod or per node.
 
+use k8s_openapi::api::core::v1::{Event, Pod};
 use k8s_openapi::serde::de::DeserializeOwned;
 use kube::Resource;
 use kube::api::{Api, ListParams};
-
-use k8s_openapi::api::core::v1::{Event, Pod};
 
 use super::lean::{LAST_APPLIED, LeanEvent, LeanPod};
 use super::{Action, Kube};
@@ -25,7 +24,7 @@ fn list_params(kube: &Kube) -> ListParams {
 /// LIST every object of a kind (all pages), optionally in one namespace, with a selector.
 pub async fn list_all<K>(kube: &Kube, namespace: Option<&str>, selector: Option<&str>, resource: &str) -> Result<Vec<K>>
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+    K: Resource<DynamicType = ()> + DeserializeOwned,
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
 {
     list_as::<K, K>(kube, namespace, selector, None, resource).await
@@ -50,29 +49,25 @@ async fn list_as<L, K>(
     resource: &str,
 ) -> Result<Vec<K>>
 where
-    L: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+    L: Resource<DynamicType = ()> + DeserializeOwned,
     L: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
     K: From<L>,
 {
-    let api: Api<L> = match namespace {
-        Some(ns) => Api::namespaced(kube.client.clone(), ns),
-        None => Api::all(kube.client.clone()),
-    };
     let mut lp = list_params(kube);
     if let Some(f) = fields {
         lp = lp.fields(f);
     }
-    paginate(kube, api, selector, lp, Action::new("list", resource, namespace)).await
+    paginate::<L, K>(kube, L::url_path(&(), namespace), selector, lp, Action::new("list", resource, namespace)).await
 }
 
 /// LIST every object of a cluster-scoped kind (all pages).
 pub async fn list_cluster<K>(kube: &Kube, selector: Option<&str>, resource: &str) -> Result<Vec<K>>
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+    K: Resource<DynamicType = ()> + DeserializeOwned,
     K: Resource<Scope = k8s_openapi::ClusterResourceScope>,
 {
-    let api: Api<K> = Api::all(kube.client.clone());
-    paginate(kube, api, selector, list_params(kube), Action::new("list", resource, None)).await
+    paginate::<K, K>(kube, K::url_path(&(), None), selector, list_params(kube), Action::new("list", resource, None))
+        .await
 }
 
 /// GET one cluster-scoped object by name; `None` when there is none.
@@ -98,20 +93,19 @@ fn slim<K: Resource>(mut k: K) -> K {
 
 async fn paginate<L, K>(
     kube: &Kube,
-    api: Api<L>,
+    url: String,
     selector: Option<&str>,
     mut lp: ListParams,
     action: Action<'_>,
 ) -> Result<Vec<K>>
 where
-    L: Resource + Clone + DeserializeOwned + std::fmt::Debug,
+    L: Resource + DeserializeOwned,
     K: From<L>,
 {
     let mut out = Vec::new();
     if let Some(s) = selector {
         lp = lp.labels(s);
     }
-    let url = api.resource_url().to_string();
     loop {
         let next = kube.call(action.clone(), page_into(kube, &url, &lp, &mut out)).await?;
         match next {
