@@ -16,14 +16,14 @@ release: ## optimised build (target/release/kubectl-hostprocess)
 
 test: ## every test: unit, CLI and end-to-end (starts or reuses the local control plane)
 	bash testenv/build.sh >/dev/null
-	$(CARGO) test --all-targets
+	$(CARGO) test --all-targets --features e2e
 
-test-unit: ## unit and CLI tests only (no cluster)
-	$(CARGO) test --lib --test cli
+test-unit: ## unit and CLI tests only (no cluster; what plain `cargo test` runs)
+	$(CARGO) test --all-targets
 
 lint: ## rustfmt and clippy, as CI runs them
 	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets --features e2e -- -D warnings
 
 fmt: ## format the code
 	$(CARGO) fmt
@@ -71,7 +71,7 @@ FUZZ_RUNS ?= 1000000
 FUZZ_JOBS ?= 2
 FUZZ_TIMEOUT ?= 30
 FUZZ_SANITIZER ?= address
-FUZZ_FIXTURES ?= $(CURDIR)/../shared/fixtures/real-manifests
+FUZZ_FIXTURES ?= $(CURDIR)/tests/fixtures/real-manifests
 FUZZ_ARGS ?=
 CARGO_FUZZ_VERSION ?= 0.13.2
 FUZZ_ENV := RUSTC_BOOTSTRAP=1

@@ -1,4 +1,4 @@
-//! The findings contract (see DESIGN.md): what every check produces and every renderer prints.
+//! The findings contract (`docs/architecture.md`, README "Findings contract"): what every check produces and every renderer prints.
 
 use serde::{Deserialize, Serialize};
 

@@ -13,7 +13,7 @@ fn bin() -> Command {
 }
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real-manifests")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real-manifests")
 }
 
 #[test]

@@ -1,6 +1,10 @@
 //! End-to-end tests against the local control plane (`testenv/`): a real kube-apiserver,
 //! etcd, controller-manager and scheduler, with kwok simulating Windows nodes. The first test
 //! to need it starts it through the project's own script (or reuses a running one).
+//!
+//! Compiled only with the `e2e` feature (`make test`); plain `cargo test` runs
+//! `tests/e2e_gate.rs` instead, which says how to run this suite.
+#![cfg(feature = "e2e")]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
