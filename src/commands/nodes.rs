@@ -82,7 +82,7 @@ pub fn node_report(node: &Node, server_version: Option<&str>) -> NodeReport {
             message: format!("not a Windows node (kubernetes.io/os={})", if os.is_empty() { "unknown" } else { &os }),
         });
     } else {
-        for f in checks::node_problems(node, server_version) {
+        for f in checks::node_rules::node_problems(node, server_version) {
             if f.severity == crate::finding::Severity::Error {
                 reasons.push(Reason { rule: Some(f.rule), message: f.message });
             }
