@@ -11,6 +11,7 @@ pub mod exec;
 pub mod finding;
 pub mod kube;
 pub mod manifest;
+pub mod nodes;
 pub mod output;
 pub mod snapshot;
 pub mod version;

@@ -1,6 +1,7 @@
 //! HP001 host-network-required.
 
-use super::{Rule, host_process_specs};
+use super::containers::host_process_specs;
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 

@@ -1,9 +1,11 @@
 //! HP002 all-containers-host-process.
 
-use super::{
-    Rule, container_windows_options, containers, effective_host_process, host_process_specs, node_kubelet,
-    observations, pod_host_process, spec_node, with_evidence,
+use super::containers::{
+    container_windows_options, containers, effective_host_process, host_process_specs, pod_host_process,
 };
+use super::evidence::{join_quoted, observations, with_evidence};
+use super::nodes::{node_kubelet, spec_node};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{Snapshot, Source};
 use crate::version::Version;
@@ -115,7 +117,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                             "container {:?} is not a HostProcess container while {} {} {}, so the pod is rejected: If pod contains any hostProcess containers then all containers must be HostProcess containers",
                             c.name,
                             if hp.len() == 1 { "container" } else { "containers" },
-                            super::join_quoted(&hp),
+                            join_quoted(&hp),
                             if hp.len() == 1 { "is" } else { "are" },
                         ),
                         format!(

@@ -1,6 +1,8 @@
 //! HP003 host-process-mismatch.
 
-use super::{Rule, container_windows_options, containers, observations, pod_host_process, with_evidence};
+use super::containers::{container_windows_options, containers, pod_host_process};
+use super::evidence::{observations, with_evidence};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 

@@ -1,6 +1,8 @@
 //! HP004 linux-only-fields.
 
-use super::{Rule, containers, is_host_process, observations, with_evidence};
+use super::containers::{containers, is_host_process};
+use super::evidence::{observations, with_evidence};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 

@@ -1,6 +1,8 @@
 //! HP005 run-as-user-name-syntax.
 
-use super::{Rule, container_windows_options, containers, observations, pod_windows_options, with_evidence};
+use super::containers::{container_windows_options, containers, pod_windows_options};
+use super::evidence::{observations, with_evidence};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 

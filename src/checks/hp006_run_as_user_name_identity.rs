@@ -1,9 +1,12 @@
 //! HP006 run-as-user-name-identity.
 
-use super::{
-    Rule, container_windows_options, containers, effective_host_process, effective_user, finding_at_container,
-    host_process_specs, observations, observed_groups, pod_windows_options, target_containerd, with_evidence,
+use super::containers::{
+    container_windows_options, containers, effective_host_process, effective_user, host_process_specs,
+    pod_windows_options,
 };
+use super::evidence::{finding_at_container, observations, observed_groups, with_evidence};
+use super::nodes::target_containerd;
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 use crate::version::Version;

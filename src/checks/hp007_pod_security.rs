@@ -2,10 +2,9 @@
 
 use k8s_openapi::api::core::v1::PodSpec;
 
-use super::{
-    Rule, container_windows_options, containers, finding_at_container, host_process_specs, join_quoted, observations,
-    observed_groups, pod_windows_options, with_evidence,
-};
+use super::containers::{container_windows_options, containers, host_process_specs, pod_windows_options};
+use super::evidence::{finding_at_container, join_quoted, observations, observed_groups, with_evidence};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{PsaLevel, Snapshot, Source, SpecRef};
 

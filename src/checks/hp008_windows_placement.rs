@@ -1,6 +1,10 @@
 //! HP008 windows-node-selector.
 
-use super::{Rule, host_process_specs, observations, required_os, spec_node, with_evidence};
+use super::containers::host_process_specs;
+use super::evidence::{observations, with_evidence};
+use super::nodes::spec_node;
+use super::rule::Rule;
+use super::scheduling::required_os;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{Snapshot, node_name, node_os};
 

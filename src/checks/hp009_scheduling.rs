@@ -1,9 +1,10 @@
 //! HP009 scheduling-constraints.
 
-use super::{
-    ObservationKind, Rule, evidence_lines, host_process_specs, node_matches, observations, required_os, taint_text,
-    untolerated_taints,
-};
+use super::containers::host_process_specs;
+use super::evidence::{ObservationKind, evidence_lines, observations};
+use super::node_rules::node_problems;
+use super::rule::Rule;
+use super::scheduling::{node_matches, required_os, taint_text, untolerated_taints};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{Snapshot, Source, node_name};
 
@@ -88,9 +89,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     // a DaemonSet off them is right.
     let windows: Vec<_> = snapshot
         .windows_nodes()
-        .filter(|n| {
-            super::node_problems(n, snapshot.server_version.as_deref()).iter().all(|f| f.severity != Severity::Error)
-        })
+        .filter(|n| node_problems(n, snapshot.server_version.as_deref()).iter().all(|f| f.severity != Severity::Error))
         .collect();
     for spec in host_process_specs(snapshot) {
         if spec.partial {

@@ -2,9 +2,11 @@
 
 use k8s_openapi::api::core::v1::Node;
 
-use super::{Rule, host_process_specs, node_info, node_problems, node_ref, spec_node};
+use super::containers::host_process_specs;
+use super::nodes::{node_ref, spec_node};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{Snapshot, Source, node_name};
+use crate::snapshot::{Snapshot, Source, node_info, node_name};
 use crate::version::Version;
 
 pub static RULE: Rule = Rule {
@@ -49,7 +51,8 @@ win-node   Ready    <none>   v1.30.2   containerd://1.7.20
     check,
 };
 
-const MIN: Version = Version::new(1, 6, 0);
+/// The first containerd with HostProcess support (its CRI plugin's `host_process` field).
+const MIN_CONTAINERD: Version = Version::new(1, 6, 0);
 
 /// Why a runtime string cannot run HostProcess containers, or None if it can (or is unknown).
 fn runtime_problem(runtime: &str) -> Option<String> {
@@ -61,7 +64,8 @@ fn runtime_problem(runtime: &str) -> Option<String> {
     match scheme {
         "containerd" => {
             let v = Version::parse(rest)?;
-            (v < MIN).then(|| format!("containerd {v} predates HostProcess support (containerd 1.6.0)"))
+            (v < MIN_CONTAINERD)
+                .then(|| format!("containerd {v} predates HostProcess support (containerd {MIN_CONTAINERD})"))
         }
         "docker" => Some("Docker/dockershim never supported HostProcess containers".to_string()),
         "" => None,
@@ -88,7 +92,7 @@ pub fn node_problem(node: &Node) -> Option<Finding> {
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     if snapshot.source == Source::Cluster {
         for node in snapshot.windows_nodes() {
-            out.extend(node_problems(node, None).into_iter().filter(|f| f.rule == RULE.id));
+            out.extend(node_problem(node));
         }
     }
     let context = snapshot.context.containerd_version.as_deref();

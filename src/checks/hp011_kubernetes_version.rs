@@ -2,9 +2,11 @@
 
 use k8s_openapi::api::core::v1::Node;
 
-use super::{Rule, host_process_specs, node_info, node_kubelet, node_problems, node_ref, pod_host_process, spec_node};
+use super::containers::{host_process_specs, pod_host_process};
+use super::nodes::{node_kubelet, node_ref, spec_node};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{Snapshot, Source, node_name};
+use crate::snapshot::{Snapshot, Source, node_info, node_name};
 use crate::version::Version;
 
 pub static RULE: Rule = Rule {
@@ -51,13 +53,23 @@ and set `hostProcess: true` once, at pod level.
     check,
 };
 
-const BETA: Version = Version::new(1, 23, 0);
+/// HostProcess is alpha in 1.22, behind the `WindowsHostProcessContainers` feature gate.
+const ALPHA: Version = Version::new(1, 22, 0);
+/// HostProcess is beta and on by default from 1.23: the minimum for the API server and kubelets.
+pub const MIN_KUBERNETES: Version = Version::new(1, 23, 0);
+/// HostProcess is GA from 1.26.
+pub const GA: Version = Version::new(1, 26, 0);
+
+/// Whether a Kubernetes version (API server or kubelet) can run HostProcess pods.
+pub fn supports_host_process(v: Version) -> bool {
+    version_problem(v).is_none()
+}
 
 /// Why a Kubernetes version cannot run HostProcess pods, or None.
 fn version_problem(v: Version) -> Option<&'static str> {
-    if v >= BETA {
+    if v >= MIN_KUBERNETES {
         None
-    } else if v >= Version::new(1, 22, 0) {
+    } else if v >= ALPHA {
         Some("HostProcess is alpha in 1.22 and needs the WindowsHostProcessContainers feature gate (off by default)")
     } else {
         Some(
@@ -110,7 +122,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     let live = snapshot.source == Source::Cluster;
     if live {
         for node in snapshot.windows_nodes() {
-            out.extend(node_problems(node, None).into_iter().filter(|f| f.rule == RULE.id));
+            out.extend(node_problem(node, None));
         }
     }
     let server = snapshot.server_version.as_deref().and_then(|s| Version::parse(s).map(|v| (s, v)));

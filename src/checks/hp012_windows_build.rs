@@ -2,9 +2,11 @@
 
 use k8s_openapi::api::core::v1::Node;
 
-use super::{Rule, host_process_specs, node_info, node_problems, node_ref, node_windows_build, spec_node};
+use super::containers::host_process_specs;
+use super::nodes::{node_ref, node_windows_build, spec_node};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{Snapshot, Source, node_name};
+use crate::snapshot::{Snapshot, Source, node_info, node_name};
 use crate::version::windows_build;
 
 pub static RULE: Rule = Rule {
@@ -44,6 +46,7 @@ win-new   Ready   <none>   v1.30.4   Windows Server 2022 Datacenter   10.0.20348
     check,
 };
 
+/// Windows Server 2019 (10.0.17763), the first build with HostProcess containers.
 const MIN_BUILD: u32 = 17763;
 
 /// The HP012 finding for one Windows node, if its build is too old or not a server SKU.
@@ -86,7 +89,7 @@ pub fn node_problem(node: &Node) -> Option<Finding> {
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     if snapshot.source == Source::Cluster {
         for node in snapshot.windows_nodes() {
-            out.extend(node_problems(node, None).into_iter().filter(|f| f.rule == RULE.id));
+            out.extend(node_problem(node));
         }
     }
     let context = snapshot.context.windows_build.as_deref();

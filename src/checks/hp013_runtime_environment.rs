@@ -1,8 +1,8 @@
 //! HP013 runtime-environment.
 
-use super::{
-    Observation, Rule, finding_at_container, host_process_specs, observations, observed_groups, with_evidence,
-};
+use super::containers::host_process_specs;
+use super::evidence::{Observation, finding_at_container, observations, observed_groups, with_evidence};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 

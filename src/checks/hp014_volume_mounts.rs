@@ -1,6 +1,9 @@
 //! HP014 volume-mount-semantics.
 
-use super::{ContainerView, Rule, containers, effective_host_process, host_process_specs, target_containerd};
+use super::containers::{ContainerView, containers, effective_host_process, host_process_specs};
+use super::evidence::join_quoted;
+use super::nodes::target_containerd;
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 use crate::version::Version;
@@ -264,7 +267,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                         v.name,
                         hp_path.path,
                         if users.len() == 1 { "container" } else { "containers" },
-                        super::join_quoted(&users)
+                        join_quoted(&users)
                     ),
                     format!("drop the volume and use {} directly (it also adds `hostPath volumes` to Pod Security rejections)", hp_path.path),
                 )

@@ -1,9 +1,8 @@
 //! HP015 pipe-socket-mounts.
 
-use super::{
-    Rule, containers, effective_host_process, finding_at_container, host_process_specs, observations, observed_groups,
-    with_evidence,
-};
+use super::containers::{containers, effective_host_process, host_process_specs};
+use super::evidence::{finding_at_container, observations, observed_groups, with_evidence};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 

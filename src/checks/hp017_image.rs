@@ -1,9 +1,9 @@
 //! HP017 image-platform-placeholder.
 
-use super::{
-    Observation, Rule, containers, effective_host_process, finding_at_container, host_process_specs,
-    node_windows_build, observations, observed_groups, spec_node, with_evidence,
-};
+use super::containers::{containers, effective_host_process, host_process_specs};
+use super::evidence::{Observation, finding_at_container, observations, observed_groups, with_evidence};
+use super::nodes::{node_windows_build, spec_node};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{Snapshot, Source, node_name, node_os};
 use crate::version::windows_build;

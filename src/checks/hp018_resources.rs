@@ -1,6 +1,7 @@
 //! HP018 resource-limits.
 
-use super::{Rule, containers, effective_host_process, host_process_specs};
+use super::containers::{containers, effective_host_process, host_process_specs};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 

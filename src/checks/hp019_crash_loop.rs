@@ -2,7 +2,9 @@
 
 use k8s_openapi::api::core::v1::ContainerStateTerminated;
 
-use super::{ObservationKind, Rule, container_path, evidence_lines, host_process_specs, observations};
+use super::containers::{container_path, host_process_specs};
+use super::evidence::{Observation, ObservationKind, evidence_lines, observations};
+use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{Snapshot, Source};
 
@@ -142,7 +144,7 @@ const SANDBOX_OWNED: &[&str] = &[
 
 /// A pod stuck in ContainerCreating because its sandbox cannot be created (decision tree step 6:
 /// a sandbox error without HostProcess text is CNI/HNS triage).
-fn sandbox_failure(spec: &crate::snapshot::SpecRef<'_>, obs: &[super::Observation<'_>], out: &mut Vec<Finding>) {
+fn sandbox_failure(spec: &crate::snapshot::SpecRef<'_>, obs: &[Observation<'_>], out: &mut Vec<Finding>) {
     let sandbox: Vec<_> = obs
         .iter()
         .filter(|o| o.kind == ObservationKind::Event && o.reason == "FailedCreatePodSandBox")

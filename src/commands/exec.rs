@@ -13,11 +13,11 @@ use k8s_openapi::api::core::v1::Node;
 use serde::Serialize;
 
 use crate::cli::{ExecArgs, FanoutStyle, GlobalArgs, Output};
-use crate::commands::nodes::node_report;
 use crate::error::{Error, ExitCode, Result};
 use crate::exec::lifecycle::{Lifecycle, Sink, StartFailure};
 use crate::exec::spec::{PodOptions, parse_pairs, pod_name, throwaway_pod};
 use crate::kube::{self, Action, Kube, collect};
+use crate::nodes::node_report;
 use crate::snapshot::{Snapshot, Source, node_name, node_os};
 
 /// Above this many nodes, ask for confirmation (or `--yes`).

@@ -1,6 +1,7 @@
 //! Renderers: human (rustc/ruff style), tables, json, yaml, sarif. Data goes to stdout.
 
 pub mod human;
+pub mod nodes;
 pub mod sarif;
 
 use std::io::IsTerminal;
