@@ -13,4 +13,5 @@ pub mod kube;
 pub mod manifest;
 pub mod output;
 pub mod snapshot;
+pub mod target;
 pub mod version;

@@ -4,7 +4,7 @@ use k8s_openapi::api::core::v1::Node;
 use serde::Serialize;
 
 use crate::checks;
-use crate::cli::{GlobalArgs, NodesArgs, Output};
+use crate::cli::{GlobalArgs, NodesArgs, NodesFormat};
 use crate::error::{Error, ExitCode, Result};
 use crate::kube::{self, collect};
 use crate::snapshot::{node_name, node_os};
@@ -192,9 +192,6 @@ pub fn render_human(r: &NodesReport, wide: bool) -> String {
 }
 
 pub async fn run(global: &GlobalArgs, args: &NodesArgs) -> Result<ExitCode> {
-    if args.output == Output::Sarif {
-        return Err(Error::Usage("nodes supports -o human, wide, json or yaml".into()));
-    }
     let kube = kube::connect(global).await?;
     let version = kube.server_version().await?;
     let nodes: Vec<Node> = collect::list_cluster(&kube, args.selector.as_deref(), "nodes").await?;
@@ -207,12 +204,12 @@ pub async fn run(global: &GlobalArgs, args: &NodesArgs) -> Result<ExitCode> {
         );
     }
     let text = match args.output {
-        Output::Json => crate::output::json(&r)?,
-        Output::Yaml => crate::output::yaml(&r)?,
-        Output::Wide => render_human(&r, true),
-        _ => render_human(&r, false),
+        NodesFormat::Json => crate::output::json(&r)?,
+        NodesFormat::Yaml => crate::output::yaml(&r)?,
+        NodesFormat::Wide => render_human(&r, true),
+        NodesFormat::Human => render_human(&r, false),
     };
-    if !r.nodes.is_empty() || matches!(args.output, Output::Json | Output::Yaml) {
+    if !r.nodes.is_empty() || matches!(args.output, NodesFormat::Json | NodesFormat::Yaml) {
         crate::output::print(&text)?;
     }
     let usable = r.server_supports_host_process && r.nodes.iter().any(|n| n.host_process_ready);
