@@ -1,6 +1,7 @@
 //! `exec`: planning (`plan`), access checks (`access`), a pure pod-spec builder (`spec`), the
 //! lifecycle that owns every create and delete (`lifecycle`), the work on one node (`node`) and
-//! on many (`fanout`). No other module creates or deletes a pod.
+//! on many (`fanout`). No other module creates or deletes a pod (`access` only asks for a
+//! server-side dry-run create, which creates nothing).
 
 pub mod access;
 pub mod fanout;

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use k8s_openapi::api::core::v1::Node;
 
 use super::run_as::RunAs;
-use super::spec::{PodOptions, parse_pairs, pod_name, powershell};
+use super::spec::{POWERSHELL, PodOptions, parse_pairs, pod_name, powershell};
 // The node verdict shared with `nodes`.
 use crate::commands::nodes::node_report;
 use crate::error::{Error, Result};
@@ -63,7 +63,8 @@ pub fn command_of(req: &Request) -> Result<Vec<String>> {
         return Ok(req.command.clone());
     }
     if req.interactive() {
-        return Ok(vec!["powershell.exe".into(), "-NoLogo".into()]);
+        // An interactive PowerShell: the program and -NoLogo, no script.
+        return Ok(POWERSHELL[..2].iter().map(|s| s.to_string()).collect());
     }
     Err(Error::Usage("no command: pass one after --, use --powershell 'SCRIPT', or -it for a shell".into()))
 }

@@ -49,7 +49,7 @@ pub fn keep_alive(deadline_seconds: i64) -> Vec<String> {
     powershell(&format!("Start-Sleep -Seconds {deadline_seconds}"))
 }
 
-/// The HostProcess pod of DESIGN.md "The throwaway pod".
+/// The throwaway HostProcess pod for `o`.
 pub fn throwaway_pod(o: &PodOptions) -> Pod {
     let mut labels = BTreeMap::new();
     labels.insert(MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string());
