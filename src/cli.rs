@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::exec::run_as::{RunAs, parse_run_as};
 use crate::finding::Severity;
 use crate::snapshot::PsaLevel;
 
@@ -73,8 +74,9 @@ pub enum ColorChoice {
     Never,
 }
 
+/// `nodes -o`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Output {
+pub enum NodesFormat {
     /// Human-readable (default)
     #[default]
     Human,
@@ -82,8 +84,34 @@ pub enum Output {
     Wide,
     Json,
     Yaml,
-    /// SARIF 2.1.0 for code scanning (lint only)
+}
+
+/// `doctor -o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DoctorFormat {
+    /// Human-readable (default)
+    #[default]
+    Human,
+    Json,
+    Yaml,
+}
+
+/// `lint -o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LintFormat {
+    /// Human-readable (default)
+    #[default]
+    Human,
+    Json,
+    Yaml,
+    /// SARIF 2.1.0 for code scanning
     Sarif,
+}
+
+/// `exec -o` (fan-out results as data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExecFormat {
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,8 +167,8 @@ pub struct NodesArgs {
     /// Label selector, e.g. node.kubernetes.io/windows-build=10.0.20348
     #[arg(short = 'l', long)]
     pub selector: Option<String>,
-    #[arg(short = 'o', long, value_enum, default_value_t = Output::Human)]
-    pub output: Output,
+    #[arg(short = 'o', long, value_enum, default_value_t = NodesFormat::Human)]
+    pub output: NodesFormat,
 }
 
 #[derive(Debug, Args)]
@@ -156,8 +184,8 @@ pub struct DoctorArgs {
     /// Diagnose a dump instead of the live cluster (see README for the kubectl command)
     #[arg(long, value_name = "DUMP")]
     pub from_file: Option<PathBuf>,
-    #[arg(short = 'o', long, value_enum, default_value_t = Output::Human)]
-    pub output: Output,
+    #[arg(short = 'o', long, value_enum, default_value_t = DoctorFormat::Human)]
+    pub output: DoctorFormat,
     /// Exit 1 when a finding is at or above this severity
     #[arg(long, value_enum, default_value_t = Severity::Error)]
     pub fail_on: Severity,
@@ -174,8 +202,8 @@ pub struct LintArgs {
     /// Descend into directories
     #[arg(short = 'R', long)]
     pub recursive: bool,
-    #[arg(short = 'o', long, value_enum, default_value_t = Output::Human)]
-    pub output: Output,
+    #[arg(short = 'o', long, value_enum, default_value_t = LintFormat::Human)]
+    pub output: LintFormat,
     /// Exit 1 when a finding is at or above this severity
     #[arg(long, value_enum, default_value_t = Severity::Error)]
     pub fail_on: Severity,
@@ -203,40 +231,6 @@ pub struct ExplainArgs {
 pub enum TemplateKind {
     Pod,
     Daemonset,
-}
-
-/// The account a HostProcess container runs as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RunAs {
-    System,
-    LocalService,
-    NetworkService,
-    /// A local group on the node (containerd 1.7+): an ephemeral user in that group.
-    Group(String),
-}
-
-impl RunAs {
-    pub fn user_name(&self) -> String {
-        match self {
-            RunAs::System => "NT AUTHORITY\\SYSTEM".into(),
-            RunAs::LocalService => "NT AUTHORITY\\Local service".into(),
-            RunAs::NetworkService => "NT AUTHORITY\\NetworkService".into(),
-            RunAs::Group(g) => g.clone(),
-        }
-    }
-}
-
-pub fn parse_run_as(s: &str) -> Result<RunAs, String> {
-    let lower = s.to_ascii_lowercase();
-    match lower.as_str() {
-        "system" | "nt authority\\system" => Ok(RunAs::System),
-        "localservice" | "local-service" | "local service" | "nt authority\\local service" => Ok(RunAs::LocalService),
-        "networkservice" | "network-service" | "nt authority\\networkservice" => Ok(RunAs::NetworkService),
-        _ => match s.strip_prefix("group:") {
-            Some(g) if !g.is_empty() && !g.contains('\\') => Ok(RunAs::Group(g.to_string())),
-            _ => Err("expected system, localservice, networkservice or group:NAME".into()),
-        },
-    }
 }
 
 #[derive(Debug, Args)]
@@ -318,7 +312,7 @@ pub struct ExecArgs {
     pub style: FanoutStyle,
     /// Fan-out results as data (json)
     #[arg(short = 'o', long, value_enum)]
-    pub output: Option<Output>,
+    pub output: Option<ExecFormat>,
     /// The command and its arguments, passed as argv (nothing is pasted into a shell string)
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -402,11 +396,41 @@ mod tests {
     }
 
     #[test]
-    fn run_as_accounts() {
-        assert_eq!(parse_run_as("system"), Ok(RunAs::System));
-        assert_eq!(RunAs::LocalService.user_name(), "NT AUTHORITY\\Local service");
-        assert_eq!(parse_run_as("group:hpc"), Ok(RunAs::Group("hpc".into())));
-        assert!(parse_run_as("root").is_err());
+    fn each_command_accepts_only_its_own_formats() {
+        let parses = |args: &[&str]| Cli::try_parse_from(args).map(|_| ()).map_err(|e| e.kind());
+        for ok in [
+            &["k", "nodes", "-o", "wide"][..],
+            &["k", "nodes", "-o", "yaml"],
+            &["k", "doctor", "-o", "json"],
+            &["k", "lint", "-o", "sarif", "-f", "x"],
+            &["k", "exec", "n", "-o", "json", "--", "c"],
+        ] {
+            assert_eq!(parses(ok), Ok(()), "{ok:?}");
+        }
+        for bad in [
+            &["k", "nodes", "-o", "sarif"][..],
+            &["k", "doctor", "-o", "sarif"],
+            &["k", "doctor", "-o", "wide"],
+            &["k", "lint", "-o", "wide", "-f", "x"],
+            &["k", "exec", "n", "-o", "yaml", "--", "c"],
+            &["k", "exec", "n", "-o", "human", "--", "c"],
+        ] {
+            assert_eq!(parses(bad), Err(clap::error::ErrorKind::InvalidValue), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_powershell_help_shows_the_argv_it_runs() {
+        let help = Cli::command()
+            .find_subcommand("exec")
+            .unwrap()
+            .get_arguments()
+            .find(|a| a.get_id() == "powershell")
+            .unwrap()
+            .get_help()
+            .unwrap()
+            .to_string();
+        assert!(help.contains(&crate::exec::spec::POWERSHELL.join(" ")), "{help}");
     }
 
     #[test]

@@ -47,8 +47,12 @@ pub enum Error {
     Forbidden { verb: String, resource: String, scope: String, message: String },
     #[error("unauthorized: the API server at {server} rejected the credentials: {message}")]
     Unauthorized { server: String, message: String },
+    /// The API server answered with a failure status: what was asked (`delete pods`) and its answer.
+    #[error("API request failed: {action}: {message} ({reason})")]
+    Api { action: String, code: u16, reason: String, message: String },
+    /// A request that failed without a status from the API server (decoding, a closed stream …).
     #[error("API request failed: {0}")]
-    Api(String),
+    Request(String),
     #[error("cannot read {path}: {reason}")]
     ReadInput { path: PathBuf, reason: String },
     #[error("{file}:{line}:{column}: invalid YAML/JSON: {message}")]
@@ -89,7 +93,8 @@ impl Error {
             Error::Unreachable { .. }
             | Error::Forbidden { .. }
             | Error::Unauthorized { .. }
-            | Error::Api(_)
+            | Error::Api { .. }
+            | Error::Request(_)
             | Error::PodSecurity { .. } => ExitCode::Cluster,
             Error::PodStart { .. } | Error::Timeout { .. } => ExitCode::Findings,
             Error::Interrupted => ExitCode::Interrupted,
@@ -121,7 +126,7 @@ impl Error {
             Error::Unauthorized { .. } => {
                 "log in again or refresh the credentials of this kubeconfig user".into()
             }
-            Error::Api(_) => "retry with -v for details".into(),
+            Error::Api { .. } | Error::Request(_) => "retry with -v for details".into(),
             Error::ReadInput { .. } => "check the path; use - to read from stdin".into(),
             Error::Parse { .. } => "fix the syntax at that line and run again".into(),
             Error::Usage(_) => "see --help".into(),
@@ -141,6 +146,18 @@ impl Error {
             Error::Interrupted => "the throwaway pod was deleted".into(),
             Error::Io(_) => "retry with -v for details".into(),
         }
+    }
+}
+
+impl Error {
+    /// The API server answered 404 (NotFound).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Api { code, reason, .. } if *code == 404 || reason == "NotFound")
+    }
+
+    /// The API server answered 409 because the object exists already.
+    pub fn is_already_exists(&self) -> bool {
+        matches!(self, Error::Api { reason, .. } if reason == "AlreadyExists")
     }
 }
 

@@ -14,4 +14,5 @@ pub mod manifest;
 pub mod nodes;
 pub mod output;
 pub mod snapshot;
+pub mod target;
 pub mod version;

@@ -4,7 +4,7 @@ use k8s_openapi::api::core::v1::Pod;
 
 use crate::cli::{CleanupArgs, GlobalArgs};
 use crate::error::{ExitCode, Result};
-use crate::exec::lifecycle::Lifecycle;
+use crate::exec::lifecycle::{Lifecycle, delete_pod};
 use crate::exec::spec::DEADLINE_ANNOTATION;
 use crate::kube;
 
@@ -26,7 +26,7 @@ pub async fn run(global: &GlobalArgs, args: &CleanupArgs) -> Result<ExitCode> {
     let kube = kube::connect(global).await?;
     let ns = if args.all_namespaces { None } else { Some(kube.namespace.clone()) };
     let pods = Lifecycle::list_managed(&kube, ns.as_deref()).await?;
-    let now = crate::commands::exec::rfc3339(std::time::SystemTime::now());
+    let now = crate::exec::plan::rfc3339(std::time::SystemTime::now());
     let mut deleted = 0;
     let mut failed = 0;
     for pod in &pods {
@@ -40,8 +40,8 @@ pub async fn run(global: &GlobalArgs, args: &CleanupArgs) -> Result<ExitCode> {
             deleted += 1;
             continue;
         }
-        match Lifecycle::delete_managed(&kube, &pns, &name).await {
-            Ok(()) => {
+        match delete_pod(&kube, &pns, &name).await {
+            Ok(_) => {
                 println!("pod/{name} (namespace {pns}) deleted");
                 deleted += 1;
             }

@@ -110,12 +110,7 @@ pub fn candidates(words: &[String], nodes: &dyn Fn() -> Vec<String>) -> Vec<Stri
             if let Some(rest) = current.strip_prefix("node/") {
                 return nodes().into_iter().filter(|n| n.starts_with(rest)).map(|n| format!("node/{n}")).collect();
             }
-            filter(
-                ["pod/", "node/", "daemonset/", "deployment/", "replicaset/", "statefulset/", "job/"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-            )
+            filter(crate::target::prefixes())
         }
         "explain" => filter(crate::checks::all().iter().map(|r| r.id.to_string()).collect()),
         "template" => filter(vec!["pod".into(), "daemonset".into()]),

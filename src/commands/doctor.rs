@@ -14,11 +14,12 @@ use k8s_openapi::api::core::v1::{Namespace, Node};
 use serde::Serialize;
 
 use crate::checks;
-use crate::cli::{DoctorArgs, GlobalArgs, Output};
+use crate::cli::{DoctorArgs, DoctorFormat, GlobalArgs};
 use crate::error::{Error, ExitCode, Result};
 use crate::finding::{Finding, ObjectRef, Report, Severity};
 use crate::kube::{self, Kube, collect};
 use crate::manifest::{Loaded, workload_from_value};
+use crate::output::report::{ReportFormat, render_report};
 use crate::snapshot::{Snapshot, Source, node_name};
 
 /// The kubectl command whose output `--from-file` reads.
@@ -156,19 +157,8 @@ pub fn parse_target(s: &str) -> Result<Target> {
         Some((k, n)) => (k.to_ascii_lowercase(), n.to_string()),
         None => ("pod".to_string(), s.to_string()),
     };
-    let kind = match kind.as_str() {
-        "pod" | "pods" | "po" => "Pod",
-        "node" | "nodes" | "no" => "Node",
-        "daemonset" | "daemonsets" | "ds" => "DaemonSet",
-        "deployment" | "deployments" | "deploy" => "Deployment",
-        "replicaset" | "replicasets" | "rs" => "ReplicaSet",
-        "statefulset" | "statefulsets" | "sts" => "StatefulSet",
-        "job" | "jobs" => "Job",
-        other => {
-            return Err(Error::Usage(format!(
-                "unknown target kind {other:?}: use pod/, node/, daemonset/, deployment/, replicaset/, statefulset/ or job/"
-            )));
-        }
+    let Some(kind) = crate::target::kind_of(&kind) else {
+        return Err(Error::Usage(format!("unknown target kind {kind:?}: use {}", crate::target::prefixes_text())));
     };
     if name.is_empty() {
         return Err(Error::Usage(format!("target {s:?} has no name")));
@@ -287,9 +277,6 @@ pub fn render_human(findings: &[Finding], s: &Snapshot) -> String {
 }
 
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
-    if matches!(args.output, Output::Sarif | Output::Wide) {
-        return Err(Error::Usage("doctor supports -o human, json or yaml".into()));
-    }
     let targets = args.targets.iter().map(|t| parse_target(t)).collect::<Result<Vec<_>>>()?;
     let snapshot = match &args.from_file {
         Some(path) => {
@@ -314,8 +301,9 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let findings = diagnose(&snapshot, &targets, cluster_wide)?;
     let report = Report::new(findings);
     let code = match args.output {
-        Output::Json | Output::Yaml => super::render_report(&report, args.output, &HashMap::new(), args.fail_on),
-        _ => {
+        DoctorFormat::Json => render_report(&report, ReportFormat::Json, &HashMap::new(), args.fail_on),
+        DoctorFormat::Yaml => render_report(&report, ReportFormat::Yaml, &HashMap::new(), args.fail_on),
+        DoctorFormat::Human => {
             crate::output::print(&render_human(&report.findings, &snapshot))?;
             Ok(if report.fails(args.fail_on) { ExitCode::Findings } else { ExitCode::Ok })
         }

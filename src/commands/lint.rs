@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::checks;
-use crate::cli::{LintArgs, Output};
+use crate::cli::LintArgs;
 use crate::error::{Error, ExitCode, Result};
 use crate::finding::{Finding, Report};
 use crate::manifest::{Loaded, parse_documents};
@@ -93,9 +93,6 @@ pub fn lint_text(name: &str, text: &str, context: &Context) -> Result<Vec<Findin
 }
 
 pub fn run(args: &LintArgs) -> Result<ExitCode> {
-    if args.output == Output::Wide {
-        return Err(Error::Usage("lint supports -o human, json, yaml or sarif".into()));
-    }
     let context = Context {
         psa_level: args.psa_level,
         containerd_version: args.containerd_version.clone(),
@@ -120,7 +117,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
         }
     }
     let report = Report::new(findings);
-    let mut code = super::render_report(&report, args.output, &sources, args.fail_on)?;
+    let mut code = crate::output::report::render_report(&report, args.output.into(), &sources, args.fail_on)?;
     if args.exit_zero {
         code = ExitCode::Ok;
     }

@@ -9,12 +9,16 @@ pub mod lint;
 pub mod nodes;
 pub mod template;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, ColorChoice, Command, ExecArgs, GlobalArgs, LintFormat};
 use crate::error::{ExitCode, Result};
+use crate::exec::plan::Request;
+use crate::kube::client::ClientOptions;
+use crate::output::ColorMode;
+use crate::output::report::ReportFormat;
 
 /// Run the parsed command line; the binary maps the result to an exit code.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    crate::output::init_color(cli.global.color);
+    crate::output::init_color(cli.global.color.into());
     match cli.command {
         Command::Lint(a) => lint::run(&a),
         Command::Explain(a) => explain::run(&a),
@@ -28,20 +32,105 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// The findings report in the requested format, and the exit code for `--fail-on`.
-pub fn render_report(
-    report: &crate::finding::Report,
-    output: crate::cli::Output,
-    sources: &std::collections::HashMap<String, String>,
-    fail_on: crate::finding::Severity,
-) -> Result<ExitCode> {
-    use crate::cli::Output;
-    let text = match output {
-        Output::Human | Output::Wide => crate::output::human::render(report, sources),
-        Output::Json => crate::output::json(report)?,
-        Output::Yaml => crate::output::yaml(report)?,
-        Output::Sarif => crate::output::json(&crate::output::sarif::render(report))?,
-    };
-    crate::output::print(&text)?;
-    Ok(if report.fails(fail_on) { ExitCode::Findings } else { ExitCode::Ok })
+// The command line, translated into the plain values the domain takes.
+
+impl From<&GlobalArgs> for ClientOptions {
+    fn from(g: &GlobalArgs) -> Self {
+        ClientOptions {
+            kubeconfig: g.kubeconfig.clone(),
+            context: g.context.clone(),
+            cluster: g.cluster.clone(),
+            user: g.user.clone(),
+            namespace: g.namespace.clone(),
+            as_user: g.as_user.clone(),
+            as_group: g.as_group.clone(),
+            request_timeout: g.request_timeout,
+            chunk_size: g.chunk_size,
+        }
+    }
+}
+
+impl From<ColorChoice> for ColorMode {
+    fn from(c: ColorChoice) -> Self {
+        match c {
+            ColorChoice::Auto => ColorMode::Auto,
+            ColorChoice::Always => ColorMode::Always,
+            ColorChoice::Never => ColorMode::Never,
+        }
+    }
+}
+
+impl From<LintFormat> for ReportFormat {
+    fn from(f: LintFormat) -> Self {
+        match f {
+            LintFormat::Human => ReportFormat::Human,
+            LintFormat::Json => ReportFormat::Json,
+            LintFormat::Yaml => ReportFormat::Yaml,
+            LintFormat::Sarif => ReportFormat::Sarif,
+        }
+    }
+}
+
+impl From<&ExecArgs> for Request {
+    fn from(a: &ExecArgs) -> Self {
+        Request {
+            nodes: a.nodes.clone(),
+            all: a.all,
+            selector: a.selector.clone(),
+            stdin: a.stdin,
+            tty: a.tty,
+            powershell: a.powershell.clone(),
+            command: a.command.clone(),
+            run_as: a.run_as.clone(),
+            image: a.image.clone(),
+            timeout: a.timeout,
+            pod_running_timeout: a.pod_running_timeout,
+            env: a.env.clone(),
+            labels: a.labels.clone(),
+            annotations: a.annotations.clone(),
+            keep: a.keep,
+            max_concurrency: a.max_concurrency,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::run_as::RunAs;
+    use clap::Parser;
+    use std::time::Duration;
+
+    #[test]
+    fn exec_flags_become_a_plain_request() {
+        let cli = Cli::try_parse_from(["k", "exec", "-l", "a=b", "--run-as", "group:ops", "-e", "A=1", "--", "whoami"])
+            .unwrap();
+        let Command::Exec(e) = cli.command else { panic!() };
+        let r = Request::from(&e);
+        assert_eq!(r.selector.as_deref(), Some("a=b"));
+        assert!(r.by_selection() && !r.interactive());
+        assert_eq!(r.run_as, RunAs::Group("ops".into()));
+        assert_eq!(r.env, ["A=1"]);
+        assert_eq!(r.command, ["whoami"]);
+        assert_eq!(r.image, crate::exec::spec::DEFAULT_IMAGE);
+        assert_eq!(
+            (r.timeout, r.pod_running_timeout, r.max_concurrency),
+            (Duration::ZERO, Duration::from_secs(300), 16)
+        );
+    }
+
+    #[test]
+    fn global_flags_become_client_options() {
+        let cli =
+            Cli::try_parse_from(["k", "--context", "c", "-n", "ns", "--as", "u", "--as-group", "g", "nodes"]).unwrap();
+        let o = ClientOptions::from(&cli.global);
+        assert_eq!(
+            (o.context.as_deref(), o.namespace.as_deref(), o.as_user.as_deref()),
+            (Some("c"), Some("ns"), Some("u"))
+        );
+        assert_eq!(o.as_group, ["g"]);
+        assert_eq!((o.request_timeout, o.chunk_size), (Duration::from_secs(30), crate::kube::collect::PAGE));
+        assert_eq!(ColorMode::from(cli.global.color), ColorMode::Auto);
+        assert_eq!(ReportFormat::from(LintFormat::Sarif), ReportFormat::Sarif);
+    }
 }

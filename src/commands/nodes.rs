@@ -2,16 +2,13 @@
 
 use k8s_openapi::api::core::v1::Node;
 
-use crate::cli::{GlobalArgs, NodesArgs, Output};
-use crate::error::{Error, ExitCode, Result};
+use crate::cli::{GlobalArgs, NodesArgs, NodesFormat};
+use crate::error::{ExitCode, Result};
 use crate::kube::{self, collect};
 use crate::nodes::report;
 use crate::output::nodes::render_human;
 
 pub async fn run(global: &GlobalArgs, args: &NodesArgs) -> Result<ExitCode> {
-    if args.output == Output::Sarif {
-        return Err(Error::Usage("nodes supports -o human, wide, json or yaml".into()));
-    }
     let kube = kube::connect(global).await?;
     let version = kube.server_version().await?;
     let nodes: Vec<Node> = collect::list_cluster(&kube, args.selector.as_deref(), "nodes").await?;
@@ -24,12 +21,12 @@ pub async fn run(global: &GlobalArgs, args: &NodesArgs) -> Result<ExitCode> {
         );
     }
     let text = match args.output {
-        Output::Json => crate::output::json(&r)?,
-        Output::Yaml => crate::output::yaml(&r)?,
-        Output::Wide => render_human(&r, true),
-        _ => render_human(&r, false),
+        NodesFormat::Json => crate::output::json(&r)?,
+        NodesFormat::Yaml => crate::output::yaml(&r)?,
+        NodesFormat::Wide => render_human(&r, true),
+        NodesFormat::Human => render_human(&r, false),
     };
-    if !r.nodes.is_empty() || matches!(args.output, Output::Json | Output::Yaml) {
+    if !r.nodes.is_empty() || matches!(args.output, NodesFormat::Json | NodesFormat::Yaml) {
         crate::output::print(&text)?;
     }
     let usable = r.server_supports_host_process && r.nodes.iter().any(|n| n.host_process_ready);

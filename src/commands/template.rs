@@ -7,13 +7,11 @@ use crate::version::Version;
 /// The manifest text. Pure, so it can be linted in tests.
 pub fn render(args: &TemplateArgs) -> String {
     let command = if args.command.is_empty() {
-        vec![
-            "powershell.exe".to_string(),
-            "-NoLogo".into(),
-            "-NoProfile".into(),
-            "-Command".into(),
-            "Start-Sleep -Seconds 2147483".into(),
-        ]
+        // The plugin's PowerShell argv, as the template has always written it: without
+        // -NonInteractive.
+        let mut c = crate::exec::spec::powershell("Start-Sleep -Seconds 2147483");
+        c.retain(|a| a != "-NonInteractive");
+        c
     } else {
         args.command.clone()
     };

@@ -8,11 +8,10 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, AttachParams, TerminalSize};
 use tokio::io::AsyncWriteExt;
 
-use super::lifecycle::Lifecycle;
 use super::spec::CONTAINER;
-use super::status::exit_code;
-use crate::error::{Error, Result};
-use crate::kube::Action;
+use super::status::remote_exit;
+use crate::error::Result;
+use crate::kube::{Action, Kube};
 
 /// Restores cooked mode when dropped.
 struct RawMode(bool);
@@ -36,12 +35,12 @@ fn terminal_size() -> Option<TerminalSize> {
     crossterm::terminal::size().ok().map(|(width, height)| TerminalSize { width, height })
 }
 
-pub async fn run(lc: &Lifecycle, name: &str, command: &[String], tty: bool) -> Result<i32> {
-    let pods: Api<Pod> = Api::namespaced(lc.kube.stream_client.clone(), &lc.namespace);
+/// Run `command` in pod `name` with the terminal attached; the remote exit code.
+pub async fn run(kube: &Kube, namespace: &str, name: &str, command: &[String], tty: bool) -> Result<i32> {
+    let pods: Api<Pod> = Api::namespaced(kube.stream_client.clone(), namespace);
     let ap = AttachParams::default().container(CONTAINER).stdin(true).stdout(true).stderr(!tty).tty(tty);
-    let action = Action::new("create", "pods/exec", Some(&lc.namespace));
-    let mut proc =
-        pods.exec(name, command.to_vec(), &ap).await.map_err(|e| crate::kube::map_err(&lc.kube.server, &action, e))?;
+    let action = Action::new("create", "pods/exec", Some(namespace));
+    let mut proc = kube.call(action, pods.exec(name, command.to_vec(), &ap)).await?;
     let _raw = RawMode::enable(tty);
     let status = proc.take_status();
     let mut stdin_w = proc.stdin();
@@ -94,10 +93,5 @@ pub async fn run(lc: &Lifecycle, name: &str, command: &[String], tty: bool) -> R
     input.abort();
     resizer.abort();
     drop(_raw);
-    match status {
-        Some(s) => exit_code(&s).ok_or_else(|| {
-            Error::Api(format!("exec failed: {}", s.message.clone().unwrap_or_else(|| "no message".into())))
-        }),
-        None => Err(Error::Api("the exec stream closed without an exit status".into())),
-    }
+    remote_exit(status)
 }

@@ -14,8 +14,8 @@ use kube::api::{Api, AttachParams, DeleteParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 
-use super::spec::{CONTAINER, PodOptions, throwaway_pod};
-use super::status::{PodState, exit_code, pod_state};
+use super::spec::{CONTAINER, POD_NAME_PREFIX, PodOptions, throwaway_pod};
+use super::status::{PodState, pod_state, remote_exit};
 use crate::error::{Error, Result};
 use crate::kube::{Action, Kube};
 
@@ -91,13 +91,12 @@ impl Lifecycle {
         let ecfg = watcher::Config::default().fields("involvedObject.kind=Pod");
         let events = self.events.clone();
         let changed = self.changed.clone();
-        let prefix = "hostprocess-".to_string();
         let event_task = tokio::spawn(async move {
             let mut stream = std::pin::pin!(watcher(events_api, ecfg).default_backoff().applied_objects());
             while let Some(item) = stream.next().await {
                 if let Ok(ev) = item {
                     let Some(name) = ev.involved_object.name.clone() else { continue };
-                    if !name.starts_with(&prefix) {
+                    if !name.starts_with(POD_NAME_PREFIX) {
                         continue;
                     }
                     let mut map = events.lock().expect("events lock");
@@ -113,33 +112,16 @@ impl Lifecycle {
         (pod_task, event_task)
     }
 
-    /// Server-side dry-run create: admission (Pod Security) answers without creating anything.
-    pub async fn dry_run_create(&self, opts: &PodOptions) -> Result<()> {
-        let pod = self.labelled(throwaway_pod(opts));
-        let pp = PostParams { dry_run: true, ..Default::default() };
-        match self.pods.create(&pp, &pod).await {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(s)) if s.code == 403 && s.message.contains("PodSecurity") => {
-                Err(Error::PodSecurity { namespace: self.namespace.clone(), message: s.message.clone() })
-            }
-            Err(kube::Error::Api(s)) if s.code == 404 => Err(Error::Usage(format!(
-                "namespace \"{}\" does not exist (pass -n with a namespace whose Pod Security level is privileged)",
-                self.namespace
-            ))),
-            Err(e) => {
-                Err(crate::kube::map_err(&self.kube.server, &Action::new("create", "pods", Some(&self.namespace)), e))
-            }
-        }
-    }
-
-    fn labelled(&self, mut pod: Pod) -> Pod {
+    /// The throwaway pod for `opts`, labelled with this session.
+    pub fn pod(&self, opts: &PodOptions) -> Pod {
+        let mut pod = throwaway_pod(opts);
         pod.metadata.labels.get_or_insert_with(Default::default).insert(SESSION_LABEL.into(), self.session.clone());
         pod
     }
 
     /// Create the pod. Its name is tracked before the request leaves.
     pub async fn create(&self, opts: &PodOptions) -> Result<()> {
-        let pod = self.labelled(throwaway_pod(opts));
+        let pod = self.pod(opts);
         self.tracker.add(&opts.name);
         let action = Action::new("create", "pods", Some(&self.namespace));
         match self.kube.call(action, self.pods.create(&PostParams::default(), &pod)).await {
@@ -217,10 +199,7 @@ impl Lifecycle {
         let pods: Api<Pod> = Api::namespaced(self.kube.stream_client.clone(), &self.namespace);
         let ap = AttachParams::default().container(CONTAINER).stdin(false).stdout(true).stderr(true);
         let action = Action::new("create", "pods/exec", Some(&self.namespace));
-        let mut proc = pods
-            .exec(name, command.to_vec(), &ap)
-            .await
-            .map_err(|e| crate::kube::map_err(&self.kube.server, &action, e))?;
+        let mut proc = self.kube.call(action, pods.exec(name, command.to_vec(), &ap)).await?;
         let status = proc.take_status();
         let out = proc.stdout().map(|s| pump(s, sink.clone(), false));
         let err = proc.stderr().map(|s| pump(s, sink.clone(), true));
@@ -235,31 +214,24 @@ impl Lifecycle {
             None => None,
         };
         let _ = proc.join().await;
-        match status {
-            Some(s) => exit_code(&s).ok_or_else(|| {
-                Error::Api(format!("exec failed: {}", s.message.clone().unwrap_or_else(|| "no message".into())))
-            }),
-            None => Err(Error::Api("the exec stream closed without an exit status".into())),
-        }
+        remote_exit(status)
     }
 
     /// Interactive session with a TTY (or plain stdin with `tty = false`).
     pub async fn interactive(&self, name: &str, command: &[String], tty: bool) -> Result<i32> {
-        super::interactive::run(self, name, command, tty).await
+        super::interactive::run(&self.kube, &self.namespace, name, command, tty).await
     }
 
     /// Delete the pod (grace 0) and forget it once the API server confirms. A pod whose
     /// create may still be in flight is deleted again after a short wait.
     pub async fn delete(&self, name: &str) -> Result<()> {
-        let dp = DeleteParams { grace_period_seconds: Some(0), ..Default::default() };
-        let action = Action::new("delete", "pods", Some(&self.namespace));
         for attempt in 0..3 {
-            match self.kube.call(action.clone(), self.pods.delete(name, &dp)).await {
-                Ok(_) => {
+            match delete_pod(&self.kube, &self.namespace, name).await {
+                Ok(Deleted::Now) => {
                     self.tracker.remove(name);
                     return Ok(());
                 }
-                Err(Error::Api(m)) if m.contains("NotFound") => {
+                Ok(Deleted::Already) => {
                     if attempt == 2 {
                         self.tracker.remove(name);
                         return Ok(());
@@ -285,16 +257,26 @@ impl Lifecycle {
         let sel = format!("{}={}", super::spec::MANAGED_BY_LABEL, super::spec::MANAGED_BY);
         crate::kube::collect::list_pods(kube, namespace, Some(&sel)).await
     }
+}
 
-    /// Delete one of this tool's pods found by `cleanup`.
-    pub async fn delete_managed(kube: &Kube, namespace: &str, name: &str) -> Result<()> {
-        let pods: Api<Pod> = Api::namespaced(kube.client.clone(), namespace);
-        let dp = DeleteParams { grace_period_seconds: Some(0), ..Default::default() };
-        match kube.call(Action::new("delete", "pods", Some(namespace)), pods.delete(name, &dp)).await {
-            Ok(_) => Ok(()),
-            Err(Error::Api(m)) if m.contains("NotFound") => Ok(()),
-            Err(e) => Err(e),
-        }
+/// What one delete request found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    /// The pod existed and is being deleted.
+    Now,
+    /// There was no such pod (already gone, or its create has not arrived yet).
+    Already,
+}
+
+/// One DELETE (grace period 0) of a throwaway pod: every pod deletion goes through here, from
+/// a session ([`Lifecycle::delete`]) and from `cleanup`.
+pub async fn delete_pod(kube: &Kube, namespace: &str, name: &str) -> Result<Deleted> {
+    let pods: Api<Pod> = Api::namespaced(kube.client.clone(), namespace);
+    let dp = DeleteParams { grace_period_seconds: Some(0), ..Default::default() };
+    match kube.call(Action::new("delete", "pods", Some(namespace)), pods.delete(name, &dp)).await {
+        Ok(_) => Ok(Deleted::Now),
+        Err(e) if e.is_not_found() => Ok(Deleted::Already),
+        Err(e) => Err(e),
     }
 }
 

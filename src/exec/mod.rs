@@ -1,7 +1,15 @@
-//! `exec`: a pure pod-spec builder (`spec`) and the lifecycle that owns every create and
-//! delete (`lifecycle`). No other module creates or deletes a pod.
+//! `exec`: planning (`plan`), access checks (`access`), a pure pod-spec builder (`spec`), the
+//! lifecycle that owns every create and delete (`lifecycle`), the work on one node (`node`) and
+//! on many (`fanout`). No other module creates or deletes a pod (`access` only asks for a
+//! server-side dry-run create, which creates nothing).
 
+pub mod access;
+pub mod fanout;
 pub mod interactive;
 pub mod lifecycle;
+pub mod node;
+pub mod plan;
+pub mod run_as;
+pub mod signals;
 pub mod spec;
 pub mod status;

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::cli::RunAs;
+use super::run_as::RunAs;
 
 pub const DEFAULT_IMAGE: &str = "mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0";
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
@@ -16,6 +16,15 @@ pub const NODE_LABEL: &str = "kubectl-hostprocess.io/node";
 pub const CREATED_ANNOTATION: &str = "kubectl-hostprocess.io/created-at";
 pub const DEADLINE_ANNOTATION: &str = "kubectl-hostprocess.io/deadline";
 pub const CONTAINER: &str = "hostprocess";
+/// Every throwaway pod's name starts with this (see [`pod_name`]).
+pub const POD_NAME_PREFIX: &str = "hostprocess-";
+/// How the plugin starts PowerShell for a script: the last argument is the script.
+pub const POWERSHELL: [&str; 5] = ["powershell.exe", "-NoLogo", "-NoProfile", "-NonInteractive", "-Command"];
+
+/// `powershell.exe -NoLogo -NoProfile -NonInteractive -Command SCRIPT` as argv.
+pub fn powershell(script: &str) -> Vec<String> {
+    POWERSHELL.iter().map(|s| s.to_string()).chain([script.to_string()]).collect()
+}
 
 /// Everything the throwaway pod depends on. `now` is passed in so the builder stays pure.
 #[derive(Debug, Clone)]
@@ -37,17 +46,10 @@ pub struct PodOptions {
 
 /// The idle command the container runs; the user's command arrives through `pods/exec`.
 pub fn keep_alive(deadline_seconds: i64) -> Vec<String> {
-    vec![
-        "powershell.exe".into(),
-        "-NoLogo".into(),
-        "-NoProfile".into(),
-        "-NonInteractive".into(),
-        "-Command".into(),
-        format!("Start-Sleep -Seconds {deadline_seconds}"),
-    ]
+    powershell(&format!("Start-Sleep -Seconds {deadline_seconds}"))
 }
 
-/// The HostProcess pod of DESIGN.md "The throwaway pod".
+/// The throwaway HostProcess pod for `o`.
 pub fn throwaway_pod(o: &PodOptions) -> Pod {
     let mut labels = BTreeMap::new();
     labels.insert(MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string());
@@ -115,10 +117,10 @@ pub fn pod_name(node: &str, suffix: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
         .collect();
-    let room = 63 - "hostprocess-".len() - 1 - suffix.len();
+    let room = 63 - POD_NAME_PREFIX.len() - 1 - suffix.len();
     let node: String = node.chars().take(room).collect();
     let node = node.trim_matches('-');
-    format!("hostprocess-{node}-{suffix}")
+    format!("{POD_NAME_PREFIX}{node}-{suffix}")
 }
 
 /// Parse `KEY=VALUE` pairs from flags.

@@ -3,6 +3,18 @@
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
 
+use crate::error::{Error, Result};
+
+/// The remote exit code at the end of an exec stream, or why there is none.
+pub fn remote_exit(status: Option<Status>) -> Result<i32> {
+    match status {
+        Some(s) => exit_code(&s).ok_or_else(|| {
+            Error::Request(format!("exec failed: {}", s.message.clone().unwrap_or_else(|| "no message".into())))
+        }),
+        None => Err(Error::Request("the exec stream closed without an exit status".into())),
+    }
+}
+
 /// The remote command's exit code from the status channel, as kubectl decodes it
 /// (`details.causes[reason=ExitCode]`). A simulated kubelet (kwok) reports a failing command
 /// as an InternalError whose message ends in `exit status N`: that is read too.
@@ -122,6 +134,17 @@ mod tests {
         assert_eq!(exit_code(&s), Some(3));
         let s = status(serde_json::json!({"status":"Failure","message":"container not found"}));
         assert_eq!(exit_code(&s), None);
+    }
+
+    #[test]
+    fn remote_exit_is_the_code_or_an_api_error() {
+        assert_eq!(remote_exit(Some(status(serde_json::json!({"status":"Success"})))).unwrap(), 0);
+        let e = remote_exit(Some(status(serde_json::json!({"status":"Failure","message":"container not found"}))))
+            .unwrap_err();
+        assert_eq!(e.to_string(), "API request failed: exec failed: container not found");
+        let e = remote_exit(None).unwrap_err();
+        assert_eq!(e.to_string(), "API request failed: the exec stream closed without an exit status");
+        assert_eq!(e.exit_code(), crate::error::ExitCode::Cluster);
     }
 
     #[test]

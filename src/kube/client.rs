@@ -4,8 +4,25 @@ use std::time::Duration;
 
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
 
-use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
+
+/// How to reach the API server: kubectl's global flags, as plain values.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// --kubeconfig; `None`: $KUBECONFIG, else ~/.kube/config, else in-cluster.
+    pub kubeconfig: Option<std::path::PathBuf>,
+    pub context: Option<String>,
+    pub cluster: Option<String>,
+    pub user: Option<String>,
+    pub namespace: Option<String>,
+    /// Impersonation (--as, --as-group).
+    pub as_user: Option<String>,
+    pub as_group: Vec<String>,
+    /// Bound on one request; zero = none.
+    pub request_timeout: Duration,
+    /// Objects per LIST page; 0 = unpaged.
+    pub chunk_size: u32,
+}
 
 /// A connected client plus what error messages need to name.
 #[derive(Clone)]
@@ -32,7 +49,7 @@ fn kubeconfig_error(path: &str, e: impl std::fmt::Display) -> Error {
 
 /// Load the kubeconfig the way kubectl does: --kubeconfig, else $KUBECONFIG (a path list,
 /// merged), else ~/.kube/config. `None` means there is none (in-cluster may apply).
-fn load_kubeconfig(args: &GlobalArgs) -> Result<Option<(Kubeconfig, String)>> {
+fn load_kubeconfig(args: &ClientOptions) -> Result<Option<(Kubeconfig, String)>> {
     if let Some(path) = &args.kubeconfig {
         let shown = path.display().to_string();
         if !path.exists() {
@@ -69,8 +86,9 @@ fn load_kubeconfig(args: &GlobalArgs) -> Result<Option<(Kubeconfig, String)>> {
     Ok(None)
 }
 
-/// Build the client from kubectl's global flags.
-pub async fn connect(args: &GlobalArgs) -> Result<Kube> {
+/// Build the client from kubectl's global flags (anything that converts to [`ClientOptions`]).
+pub async fn connect(options: impl Into<ClientOptions>) -> Result<Kube> {
+    let args = &options.into();
     let timeout = if args.request_timeout.is_zero() { None } else { Some(args.request_timeout) };
     let mut config = match load_kubeconfig(args)? {
         Some((kc, shown)) => {
@@ -118,9 +136,9 @@ pub async fn connect(args: &GlobalArgs) -> Result<Kube> {
     stream_config.write_timeout = None;
     config.read_timeout = timeout;
     config.write_timeout = timeout;
-    let client = kube::Client::try_from(config).map_err(|e| Error::Api(format!("cannot build the client: {e}")))?;
+    let client = kube::Client::try_from(config).map_err(|e| Error::Request(format!("cannot build the client: {e}")))?;
     let stream_client =
-        kube::Client::try_from(stream_config).map_err(|e| Error::Api(format!("cannot build the client: {e}")))?;
+        kube::Client::try_from(stream_config).map_err(|e| Error::Request(format!("cannot build the client: {e}")))?;
     Ok(Kube {
         client,
         stream_client,

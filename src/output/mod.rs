@@ -1,24 +1,32 @@
 //! Renderers: human (rustc/ruff style), tables, json, yaml, sarif. Data goes to stdout.
 
+pub mod exec;
 pub mod human;
 pub mod nodes;
+pub mod report;
 pub mod sarif;
 
 use std::io::IsTerminal;
 
 use serde::Serialize;
 
-use crate::cli::ColorChoice;
 use crate::error::{Error, Result};
 
+/// When to color: always, never, or when stdout is a terminal and NO_COLOR is unset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorMode {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
 /// Decide once whether to color: `--color`, then NO_COLOR, then whether stdout is a terminal.
-pub fn init_color(choice: ColorChoice) {
-    let on = match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
-        }
+pub fn init_color(mode: ColorMode) {
+    let on = match mode {
+        ColorMode::Always => true,
+        ColorMode::Never => false,
+        ColorMode::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
     };
     colored::control::set_override(on);
 }
