@@ -10,7 +10,7 @@ pub mod error;
 pub mod exec;
 pub mod finding;
 pub mod kube;
-pub mod manifest;
+pub mod load;
 pub mod output;
 pub mod snapshot;
 pub mod version;
