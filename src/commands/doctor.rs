@@ -2,14 +2,12 @@
 //! `--from-file` dump (both in [`crate::load`]) → checks → the findings about the targets →
 //! output.
 
-use std::collections::{BTreeMap, HashMap};
-
-use colored::Colorize;
+use std::collections::HashMap;
 
 use crate::checks;
 use crate::cli::{DoctorArgs, GlobalArgs, Output};
 use crate::error::{Error, ExitCode, Result};
-use crate::finding::{Finding, ObjectRef, Report, Severity};
+use crate::finding::{Finding, Report};
 use crate::kube;
 use crate::load;
 use crate::snapshot::{Snapshot, node_name};
@@ -113,49 +111,6 @@ pub fn diagnose(s: &Snapshot, targets: &[Target], cluster_wide: bool) -> Result<
     Ok(findings.into_iter().filter(|f| targets.iter().any(|t| concerns(f, t, s))).collect())
 }
 
-/// Human output: one block per object, its root cause first.
-pub fn render_human(findings: &[Finding], s: &Snapshot) -> String {
-    let mut groups: BTreeMap<Option<ObjectRef>, Vec<&Finding>> = BTreeMap::new();
-    for f in findings {
-        groups.entry(f.object.clone()).or_default().push(f);
-    }
-    let no_sources = HashMap::new();
-    let mut out = String::new();
-    for (object, mut fs) in groups {
-        fs.sort_by_key(|f| (std::cmp::Reverse(f.severity), checks::rank_of(&f.rule)));
-        let root = fs[0];
-        let title = object.as_ref().map(|o| o.to_string()).unwrap_or_else(|| "cluster".into());
-        let verdict = match root.severity {
-            Severity::Error => format!("stuck — root cause {} {}", root.rule, root.name).red().bold().to_string(),
-            Severity::Warning => format!("at risk — {} {}", root.rule, root.name).yellow().bold().to_string(),
-            Severity::Info => format!("note — {} {}", root.rule, root.name).cyan().to_string(),
-        };
-        out.push_str(&format!("{} {}: {}\n", "●".bold(), title.bold(), verdict));
-        for f in &fs {
-            let mut text = String::new();
-            let mut f2 = (*f).clone();
-            f2.object = None; // already in the heading
-            crate::output::human::render_one(&mut text, &f2, &no_sources);
-            for line in text.lines() {
-                out.push_str("  ");
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        out.push('\n');
-    }
-    let hp_pods = s.pods.iter().filter(|p| p.spec.as_ref().is_some_and(checks::is_host_process)).count();
-    let hp_workloads =
-        s.workloads.iter().filter(|w| w.template.spec.as_ref().is_some_and(checks::is_host_process)).count();
-    let win = s.windows_nodes().count();
-    let report = Report::new(findings.to_vec());
-    out.push_str(&format!(
-        "Checked {hp_pods} HostProcess pod(s), {hp_workloads} HostProcess workload(s) and {win} Windows node(s).\n"
-    ));
-    out.push_str(&crate::output::human::summary_line(&report));
-    out
-}
-
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     if matches!(args.output, Output::Sarif | Output::Wide) {
         return Err(Error::Usage("doctor supports -o human, json or yaml".into()));
@@ -179,7 +134,7 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let code = match args.output {
         Output::Json | Output::Yaml => super::render_report(&report, args.output, &HashMap::new(), args.fail_on),
         _ => {
-            crate::output::print(&render_human(&report.findings, &snapshot))?;
+            crate::output::print(&crate::output::doctor::render_human(&report.findings, &snapshot))?;
             Ok(if report.fails(args.fail_on) { ExitCode::Findings } else { ExitCode::Ok })
         }
     }?;
