@@ -1,27 +1,20 @@
 //! The live source of `doctor`: one paginated LIST per kind (nodes, namespaces, pods, Warning
 //! events, DaemonSets; Deployments/ReplicaSets, StatefulSets and Jobs only when a pod, an event
-//! or a target points at them), matched in memory.
+//! or a target points at them), kept as typed objects in the snapshot.
 
 use std::io::IsTerminal;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Namespace, Node};
-use serde::Serialize;
 
-use super::workloads::workload_from_value;
+use super::workloads::TypedWorkload;
 use crate::error::{Error, Result};
 use crate::kube::{Kube, collect};
 use crate::snapshot::{Snapshot, Source};
 
-fn workloads_of<T: Serialize>(kind: &str, items: Vec<T>, snapshot: &mut Snapshot) {
-    for item in items {
-        if let Ok(v) = serde_json::to_value(&item)
-            && let Ok(Some(w)) = workload_from_value(kind, &v)
-        {
-            snapshot.workloads.push(w);
-        }
-    }
+fn add_workloads<T: TypedWorkload>(items: Vec<T>, snapshot: &mut Snapshot) {
+    snapshot.workloads.extend(items.into_iter().filter_map(T::into_workload));
 }
 
 /// Collect a Snapshot from the live cluster, in `namespace` (all without) and with a label
@@ -59,7 +52,7 @@ pub async fn collect_live(
     }
     s.pods = pods?;
     s.events = events?;
-    workloads_of("DaemonSet", daemonsets?, &mut s);
+    add_workloads(daemonsets?, &mut s);
     // The other owner kinds only when a pod or a Warning event points at one (a Deployment's
     // pods point at its ReplicaSets; a stuck one has FailedCreate events on them).
     let points_at = |wanted: &[&str]| {
@@ -97,10 +90,10 @@ pub async fn collect_live(
             if want_jobs { collect::list_all::<Job>(kube, namespace, selector, "jobs").await } else { Ok(Vec::new()) }
         },
     );
-    workloads_of("Deployment", deployments?, &mut s);
-    workloads_of("ReplicaSet", replicasets?, &mut s);
-    workloads_of("StatefulSet", statefulsets?, &mut s);
-    workloads_of("Job", jobs?, &mut s);
+    add_workloads(deployments?, &mut s);
+    add_workloads(replicasets?, &mut s);
+    add_workloads(statefulsets?, &mut s);
+    add_workloads(jobs?, &mut s);
     if let Some(sp) = spinner {
         sp.finish_and_clear();
     }
