@@ -1,5 +1,5 @@
 //! Pod-owning objects into [`Workload`]s, from either form they arrive in: a JSON value
-//! (manifests and dumps, any kind in [`WORKLOADS`]) or a typed object listed from the API
+//! (manifests and dumps, any kind in `WORKLOADS`) or a typed object listed from the API
 //! server ([`TypedWorkload`]). Both give the same `Workload` for the same object.
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
