@@ -1,6 +1,6 @@
 //! kubectl-hostprocess: diagnose Windows HostProcess pods and run commands on Windows nodes.
 //!
-//! The data path: collect once (`kube/`, `manifest`, `dump`) → a plain [`snapshot::Snapshot`] →
+//! The data path: collect once (`kube/`, `load/`) → a plain [`snapshot::Snapshot`] →
 //! pure checks (`checks/`, one rule a file) → [`finding::Finding`]s → `output/`.
 
 pub mod checks;
@@ -10,7 +10,7 @@ pub mod error;
 pub mod exec;
 pub mod finding;
 pub mod kube;
-pub mod manifest;
+pub mod load;
 pub mod nodes;
 pub mod output;
 pub mod snapshot;

@@ -5,7 +5,7 @@
 //! text (invalid UTF-8 is replaced, so every input reaches the parser).
 #![no_main]
 
-use kubectl_hostprocess::commands::lint::lint_text;
+use kubectl_hostprocess::load::lint_text;
 use kubectl_hostprocess::snapshot::{Context, PsaLevel};
 use libfuzzer_sys::fuzz_target;
 

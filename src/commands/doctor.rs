@@ -1,149 +1,17 @@
-//! `doctor`: why HostProcess pods and workloads are stuck.
-//!
-//! Live: one paginated LIST per kind (nodes, namespaces, pods, Warning events, DaemonSets;
-//! Deployments/ReplicaSets, StatefulSets and Jobs only when a pod or an event points at them),
-//! all matched in memory. `--from-file` fills the same Snapshot from a `kubectl get … -o yaml` dump.
+//! `doctor`: why HostProcess pods and workloads are stuck. Args → the live cluster or a
+//! `--from-file` dump (both in [`crate::load`]) → checks → the findings about the targets →
+//! output.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::IsTerminal;
-
-use colored::Colorize;
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Namespace, Node};
-use serde::Serialize;
+use std::collections::HashMap;
 
 use crate::checks;
 use crate::cli::{DoctorArgs, DoctorFormat, GlobalArgs};
 use crate::error::{Error, ExitCode, Result};
-use crate::finding::{Finding, ObjectRef, Report, Severity};
-use crate::kube::{self, Kube, collect};
-use crate::manifest::{Loaded, workload_from_value};
+use crate::finding::{Finding, Report};
+use crate::kube;
+use crate::load;
 use crate::output::report::{ReportFormat, render_report};
-use crate::snapshot::{Snapshot, Source, node_name};
-
-/// The kubectl command whose output `--from-file` reads.
-pub const DUMP_COMMAND: &str = "kubectl get nodes,namespaces,pods,events,daemonsets,deployments,replicasets,statefulsets,jobs -A -o yaml > dump.yaml";
-
-fn workloads_of<T: Serialize>(kind: &str, items: Vec<T>, snapshot: &mut Snapshot) {
-    for item in items {
-        if let Ok(v) = serde_json::to_value(&item)
-            && let Ok(Some(w)) = workload_from_value(kind, &v)
-        {
-            snapshot.workloads.push(w);
-        }
-    }
-}
-
-/// Collect a Snapshot from the live cluster.
-/// `targets` names kinds that must be listed whatever the pods and events say.
-pub async fn collect_live(
-    kube: &Kube,
-    namespace: Option<&str>,
-    selector: Option<&str>,
-    targets: &[Target],
-) -> Result<Snapshot> {
-    let spinner = progress("collecting nodes, namespaces, pods, events and workloads");
-    let (version, nodes, namespaces, pods, events, daemonsets) = tokio::join!(
-        kube.server_version(),
-        collect::list_cluster::<Node>(kube, None, "nodes"),
-        collect::list_cluster::<Namespace>(kube, None, "namespaces"),
-        collect::list_pods(kube, namespace, selector),
-        collect::list_warning_events(kube, namespace),
-        collect::list_all::<DaemonSet>(kube, namespace, selector, "daemonsets"),
-    );
-    let mut s = Snapshot { source: Source::Cluster, ..Default::default() };
-    s.server_version = version.ok();
-    s.nodes = nodes?;
-    for n in &mut s.nodes {
-        // The image list of a node is large and no check reads it.
-        if let Some(st) = n.status.as_mut() {
-            st.images = None;
-        }
-    }
-    // Listing namespaces may be forbidden to namespace-scoped users: go on without PSA labels.
-    match namespaces {
-        Ok(ns) => s.namespaces = ns,
-        Err(e @ Error::Forbidden { .. }) => tracing::warn!("{e}; Pod Security levels are not checked"),
-        Err(e) => return Err(e),
-    }
-    s.pods = pods?;
-    s.events = events?;
-    workloads_of("DaemonSet", daemonsets?, &mut s);
-    // The other owner kinds only when a pod or a Warning event points at one (a Deployment's
-    // pods point at its ReplicaSets; a stuck one has FailedCreate events on them).
-    let points_at = |kinds: &[&str]| {
-        targets.iter().any(|t| kinds.contains(&t.kind.as_str()))
-            || s.pods
-                .iter()
-                .any(|p| p.metadata.owner_references.iter().flatten().any(|o| kinds.contains(&o.kind.as_str())))
-            || s.events.iter().any(|e| e.involved_object.kind.as_deref().is_some_and(|k| kinds.contains(&k)))
-    };
-    let want_deploy = points_at(&["ReplicaSet", "Deployment"]);
-    let (want_sts, want_jobs) = (points_at(&["StatefulSet"]), points_at(&["Job"]));
-    let (deployments, replicasets, statefulsets, jobs) = tokio::join!(
-        async {
-            if want_deploy {
-                collect::list_all::<Deployment>(kube, namespace, selector, "deployments").await
-            } else {
-                Ok(Vec::new())
-            }
-        },
-        async {
-            if want_deploy {
-                collect::list_all::<ReplicaSet>(kube, namespace, selector, "replicasets").await
-            } else {
-                Ok(Vec::new())
-            }
-        },
-        async {
-            if want_sts {
-                collect::list_all::<StatefulSet>(kube, namespace, selector, "statefulsets").await
-            } else {
-                Ok(Vec::new())
-            }
-        },
-        async {
-            if want_jobs { collect::list_all::<Job>(kube, namespace, selector, "jobs").await } else { Ok(Vec::new()) }
-        },
-    );
-    workloads_of("Deployment", deployments?, &mut s);
-    workloads_of("ReplicaSet", replicasets?, &mut s);
-    workloads_of("StatefulSet", statefulsets?, &mut s);
-    workloads_of("Job", jobs?, &mut s);
-    if let Some(sp) = spinner {
-        sp.finish_and_clear();
-    }
-    Ok(s)
-}
-
-fn progress(msg: &'static str) -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let pb = indicatif::ProgressBar::new_spinner();
-    pb.set_message(msg);
-    pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    Some(pb)
-}
-
-/// Fill a Snapshot from a dump file.
-pub fn load_dump(path: &std::path::Path) -> Result<Snapshot> {
-    let (name, text) = super::lint::read_input(path, crate::manifest::MAX_DUMP_BYTES)?;
-    let values = crate::manifest::parse_dump(&name, &text)?;
-    drop(text);
-    let mut loaded = Loaded::default();
-    loaded.add_values(&name, values);
-    if let Some(e) = loaded.problems.into_iter().next() {
-        return Err(e);
-    }
-    let mut s = loaded.snapshot;
-    s.source = Source::Cluster;
-    // A dump has no fragments; anything without a kind was skipped.
-    s.fragments.clear();
-    s.partial.clear();
-    Ok(s)
-}
+use crate::snapshot::{Snapshot, node_name};
 
 /// A doctor target in kubectl's forms: `NAME` (a pod), `pod/NAME`, `node/NAME`, `ds/NAME` …
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,66 +101,16 @@ pub fn diagnose(s: &Snapshot, targets: &[Target], cluster_wide: bool) -> Result<
     Ok(findings.into_iter().filter(|f| targets.iter().any(|t| concerns(f, t, s))).collect())
 }
 
-/// Human output: one block per object, its root cause first.
-pub fn render_human(findings: &[Finding], s: &Snapshot) -> String {
-    let mut groups: BTreeMap<Option<ObjectRef>, Vec<&Finding>> = BTreeMap::new();
-    for f in findings {
-        groups.entry(f.object.clone()).or_default().push(f);
-    }
-    let no_sources = HashMap::new();
-    let mut out = String::new();
-    for (object, mut fs) in groups {
-        fs.sort_by_key(|f| (std::cmp::Reverse(f.severity), checks::rank_of(&f.rule)));
-        let root = fs[0];
-        let title = object.as_ref().map(|o| o.to_string()).unwrap_or_else(|| "cluster".into());
-        let verdict = match root.severity {
-            Severity::Error => format!("stuck — root cause {} {}", root.rule, root.name).red().bold().to_string(),
-            Severity::Warning => format!("at risk — {} {}", root.rule, root.name).yellow().bold().to_string(),
-            Severity::Info => format!("note — {} {}", root.rule, root.name).cyan().to_string(),
-        };
-        out.push_str(&format!("{} {}: {}\n", "●".bold(), title.bold(), verdict));
-        for f in &fs {
-            let mut text = String::new();
-            let mut f2 = (*f).clone();
-            f2.object = None; // already in the heading
-            crate::output::human::render_one(&mut text, &f2, &no_sources);
-            for line in text.lines() {
-                out.push_str("  ");
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        out.push('\n');
-    }
-    let hp_pods = s.pods.iter().filter(|p| p.spec.as_ref().is_some_and(checks::is_host_process)).count();
-    let hp_workloads =
-        s.workloads.iter().filter(|w| w.template.spec.as_ref().is_some_and(checks::is_host_process)).count();
-    let win = s.windows_nodes().count();
-    let report = Report::new(findings.to_vec());
-    out.push_str(&format!(
-        "Checked {hp_pods} HostProcess pod(s), {hp_workloads} HostProcess workload(s) and {win} Windows node(s).\n"
-    ));
-    out.push_str(&crate::output::human::summary_line(&report));
-    out
-}
-
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let targets = args.targets.iter().map(|t| parse_target(t)).collect::<Result<Vec<_>>>()?;
     let snapshot = match &args.from_file {
-        Some(path) => {
-            let mut s = load_dump(path)?;
-            // Scope a dump like the live cluster: -n keeps one namespace, -A (or no -n) keeps all.
-            if let (Some(ns), false) = (&global.namespace, args.all_namespaces) {
-                s.pods.retain(|p| p.metadata.namespace.as_deref() == Some(ns.as_str()));
-                s.workloads.retain(|w| w.metadata.namespace.as_deref() == Some(ns.as_str()));
-                s.events.retain(|e| e.metadata.namespace.as_deref() == Some(ns.as_str()));
-            }
-            s
-        }
+        // Scope a dump like the live cluster: -n keeps one namespace, -A (or no -n) keeps all.
+        Some(path) => load::load_dump(path, global.namespace.as_deref().filter(|_| !args.all_namespaces))?,
         None => {
             let kube = kube::connect(global).await?;
             let ns = if args.all_namespaces { None } else { Some(kube.namespace.clone()) };
-            let s = collect_live(&kube, ns.as_deref(), args.selector.as_deref(), &targets).await?;
+            let kinds: Vec<&str> = targets.iter().map(|t| t.kind.as_str()).collect();
+            let s = load::collect_live(&kube, ns.as_deref(), args.selector.as_deref(), &kinds).await?;
             tracing::info!("doctor made {} API requests", kube.requests.load(std::sync::atomic::Ordering::Relaxed));
             s
         }
@@ -304,7 +122,7 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
         DoctorFormat::Json => render_report(&report, ReportFormat::Json, &HashMap::new(), args.fail_on),
         DoctorFormat::Yaml => render_report(&report, ReportFormat::Yaml, &HashMap::new(), args.fail_on),
         DoctorFormat::Human => {
-            crate::output::print(&render_human(&report.findings, &snapshot))?;
+            crate::output::print(&crate::output::doctor::render_human(&report.findings, &snapshot))?;
             Ok(if report.fails(args.fail_on) { ExitCode::Findings } else { ExitCode::Ok })
         }
     }?;

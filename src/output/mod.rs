@@ -1,5 +1,6 @@
 //! Renderers: human (rustc/ruff style), tables, json, yaml, sarif. Data goes to stdout.
 
+pub mod doctor;
 pub mod exec;
 pub mod human;
 pub mod nodes;

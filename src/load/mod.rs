@@ -1,0 +1,22 @@
+//! Everything that fills a [`Snapshot`](crate::snapshot::Snapshot), one file per source:
+//!
+//! - [`manifests`]: `lint`'s files, one snapshot per file with field positions
+//!   ([`load_manifests`], and [`lint_text`] for one text);
+//! - [`dump`]: `doctor --from-file`, a `kubectl get … -o yaml` dump ([`load_dump`]);
+//! - [`live`]: `doctor` on the API server ([`collect_live`]).
+//!
+//! Shared by the sources: [`input`] (reading files and stdin), [`yaml`] (the positional
+//! parser), [`objects`] (JSON objects into a snapshot, [`objects::Loaded`]) and [`workloads`]
+//! (pod-owning objects, JSON or typed, into [`Workload`](crate::snapshot::Workload)s).
+
+pub mod dump;
+pub mod input;
+pub mod live;
+pub mod manifests;
+pub mod objects;
+pub mod workloads;
+pub mod yaml;
+
+pub use dump::load_dump;
+pub use live::collect_live;
+pub use manifests::{lint_text, load_manifests};
