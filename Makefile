@@ -24,6 +24,7 @@ test-unit: ## unit and CLI tests only (no cluster; what plain `cargo test` runs)
 lint: ## rustfmt and clippy, as CI runs them
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --features e2e -- -D warnings
+	$(CARGO) clippy --target x86_64-pc-windows-gnu --all-targets -- -D warnings
 
 fmt: ## format the code
 	$(CARGO) fmt
