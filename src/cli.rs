@@ -5,8 +5,6 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::exec::run_as::{RunAs, parse_run_as};
-use crate::finding::Severity;
-use crate::snapshot::PsaLevel;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -187,11 +185,27 @@ pub struct DoctorArgs {
     #[arg(short = 'o', long, value_enum, default_value_t = DoctorFormat::Human)]
     pub output: DoctorFormat,
     /// Exit 1 when a finding is at or above this severity
-    #[arg(long, value_enum, default_value_t = Severity::Error)]
-    pub fail_on: Severity,
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
     /// Exit 0 even when findings are reported (like ruff's --exit-zero)
     #[arg(long)]
     pub exit_zero: bool,
+}
+
+/// `--fail-on`: the lowest severity that makes the run exit 1 (the domain's `Severity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Warning,
+    Error,
+}
+
+/// `--psa-level`: a Pod Security level (the domain's `PsaLevel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PsaLevelArg {
+    Privileged,
+    Baseline,
+    Restricted,
 }
 
 #[derive(Debug, Args)]
@@ -205,14 +219,14 @@ pub struct LintArgs {
     #[arg(short = 'o', long, value_enum, default_value_t = LintFormat::Human)]
     pub output: LintFormat,
     /// Exit 1 when a finding is at or above this severity
-    #[arg(long, value_enum, default_value_t = Severity::Error)]
-    pub fail_on: Severity,
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
     /// Exit 0 even when findings are reported (like ruff's --exit-zero)
     #[arg(long)]
     pub exit_zero: bool,
     /// The Pod Security `enforce` level of the target namespace
     #[arg(long, value_enum)]
-    pub psa_level: Option<PsaLevel>,
+    pub psa_level: Option<PsaLevelArg>,
     /// The containerd version of the target nodes, e.g. 1.6.28
     #[arg(long)]
     pub containerd_version: Option<String>,

@@ -21,7 +21,7 @@ pub enum Source {
 }
 
 /// Pod Security Admission levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PsaLevel {
     Privileged,
     Baseline,

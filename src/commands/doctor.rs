@@ -119,11 +119,11 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let findings = diagnose(&snapshot, &targets, cluster_wide)?;
     let report = Report::new(findings);
     let code = match args.output {
-        DoctorFormat::Json => render_report(&report, ReportFormat::Json, &HashMap::new(), args.fail_on),
-        DoctorFormat::Yaml => render_report(&report, ReportFormat::Yaml, &HashMap::new(), args.fail_on),
+        DoctorFormat::Json => render_report(&report, ReportFormat::Json, &HashMap::new(), args.fail_on.into()),
+        DoctorFormat::Yaml => render_report(&report, ReportFormat::Yaml, &HashMap::new(), args.fail_on.into()),
         DoctorFormat::Human => {
             crate::output::print(&crate::output::doctor::render_human(&report.findings, &snapshot))?;
-            Ok(if report.fails(args.fail_on) { ExitCode::Findings } else { ExitCode::Ok })
+            Ok(if report.fails(args.fail_on.into()) { ExitCode::Findings } else { ExitCode::Ok })
         }
     }?;
     // The process exits next: freeing tens of thousands of objects one by one took about 8% of a

@@ -12,7 +12,7 @@ use crate::snapshot::Context;
 
 pub fn run(args: &LintArgs) -> Result<ExitCode> {
     let context = Context {
-        psa_level: args.psa_level,
+        psa_level: args.psa_level.map(Into::into),
         containerd_version: args.containerd_version.clone(),
         windows_build: args.windows_build.clone(),
     };
@@ -34,7 +34,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
         }
     }
     let report = Report::new(findings);
-    let mut code = crate::output::report::render_report(&report, args.output.into(), &sources, args.fail_on)?;
+    let mut code = crate::output::report::render_report(&report, args.output.into(), &sources, args.fail_on.into())?;
     if args.exit_zero {
         code = ExitCode::Ok;
     }

@@ -9,12 +9,14 @@ pub mod lint;
 pub mod nodes;
 pub mod template;
 
-use crate::cli::{Cli, ColorChoice, Command, ExecArgs, GlobalArgs, LintFormat};
+use crate::cli::{Cli, ColorChoice, Command, ExecArgs, FailOn, GlobalArgs, LintFormat, PsaLevelArg};
 use crate::error::{ExitCode, Result};
 use crate::exec::plan::Request;
+use crate::finding::Severity;
 use crate::kube::client::ClientOptions;
 use crate::output::ColorMode;
 use crate::output::report::ReportFormat;
+use crate::snapshot::PsaLevel;
 
 /// Run the parsed command line; the binary maps the result to an exit code.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
@@ -56,6 +58,26 @@ impl From<ColorChoice> for ColorMode {
             ColorChoice::Auto => ColorMode::Auto,
             ColorChoice::Always => ColorMode::Always,
             ColorChoice::Never => ColorMode::Never,
+        }
+    }
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::Info => Severity::Info,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Error => Severity::Error,
+        }
+    }
+}
+
+impl From<PsaLevelArg> for PsaLevel {
+    fn from(l: PsaLevelArg) -> Self {
+        match l {
+            PsaLevelArg::Privileged => PsaLevel::Privileged,
+            PsaLevelArg::Baseline => PsaLevel::Baseline,
+            PsaLevelArg::Restricted => PsaLevel::Restricted,
         }
     }
 }
@@ -117,6 +139,20 @@ mod tests {
             (r.timeout, r.pod_running_timeout, r.max_concurrency),
             (Duration::ZERO, Duration::from_secs(300), 16)
         );
+    }
+
+    #[test]
+    fn severity_and_psa_flags_become_domain_values() {
+        let cli = Cli::try_parse_from(["k", "lint", "-f", "x.yaml", "--fail-on", "warning", "--psa-level", "baseline"])
+            .unwrap();
+        let Command::Lint(a) = cli.command else { panic!("lint") };
+        assert_eq!(Severity::from(a.fail_on), Severity::Warning);
+        assert_eq!(a.psa_level.map(PsaLevel::from), Some(PsaLevel::Baseline));
+        for (flag, want) in [("info", Severity::Info), ("error", Severity::Error)] {
+            let cli = Cli::try_parse_from(["k", "doctor", "--fail-on", flag]).unwrap();
+            let Command::Doctor(d) = cli.command else { panic!("doctor") };
+            assert_eq!(Severity::from(d.fail_on), want);
+        }
     }
 
     #[test]
