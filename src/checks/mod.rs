@@ -16,54 +16,43 @@ pub mod scheduling;
 #[cfg(test)]
 pub mod testutil;
 
-pub mod hp001_host_network;
-pub mod hp002_all_or_none;
-pub mod hp003_pod_container_mismatch;
-pub mod hp004_linux_only_fields;
-pub mod hp005_run_as_user_name_syntax;
-pub mod hp006_run_as_user_name_identity;
-pub mod hp007_pod_security;
-pub mod hp008_windows_placement;
-pub mod hp009_scheduling;
-pub mod hp010_container_runtime;
-pub mod hp011_kubernetes_version;
-pub mod hp012_windows_build;
-pub mod hp013_runtime_environment;
-pub mod hp014_volume_mounts;
-pub mod hp015_pipe_socket_mounts;
-pub mod hp016_host_paths;
-pub mod hp017_image;
-pub mod hp018_resources;
-pub mod hp019_crash_loop;
-
 /// Kept at `checks::is_host_process`: `doctor` counts HostProcess objects with it.
 pub use containers::is_host_process;
 pub use rule::Rule;
 
-/// Every rule, in id order.
-pub fn all() -> &'static [&'static Rule] {
-    static ALL: &[&Rule] = &[
-        &hp001_host_network::RULE,
-        &hp002_all_or_none::RULE,
-        &hp003_pod_container_mismatch::RULE,
-        &hp004_linux_only_fields::RULE,
-        &hp005_run_as_user_name_syntax::RULE,
-        &hp006_run_as_user_name_identity::RULE,
-        &hp007_pod_security::RULE,
-        &hp008_windows_placement::RULE,
-        &hp009_scheduling::RULE,
-        &hp010_container_runtime::RULE,
-        &hp011_kubernetes_version::RULE,
-        &hp012_windows_build::RULE,
-        &hp013_runtime_environment::RULE,
-        &hp014_volume_mounts::RULE,
-        &hp015_pipe_socket_mounts::RULE,
-        &hp016_host_paths::RULE,
-        &hp017_image::RULE,
-        &hp018_resources::RULE,
-        &hp019_crash_loop::RULE,
-    ];
-    ALL
+/// The registry: each rule's module, in id order. Adding a rule is its file plus one line here.
+macro_rules! registry {
+    ($($rule:ident),* $(,)?) => {
+        $(pub mod $rule;)*
+
+        /// Every rule, in id order.
+        pub fn all() -> &'static [&'static Rule] {
+            static ALL: &[&Rule] = &[$(&$rule::RULE),*];
+            ALL
+        }
+    };
+}
+
+registry! {
+    hp001_host_network,
+    hp002_all_or_none,
+    hp003_pod_container_mismatch,
+    hp004_linux_only_fields,
+    hp005_run_as_user_name_syntax,
+    hp006_run_as_user_name_identity,
+    hp007_pod_security,
+    hp008_windows_placement,
+    hp009_scheduling,
+    hp010_container_runtime,
+    hp011_kubernetes_version,
+    hp012_windows_build,
+    hp013_runtime_environment,
+    hp014_volume_mounts,
+    hp015_pipe_socket_mounts,
+    hp016_host_paths,
+    hp017_image,
+    hp018_resources,
+    hp019_crash_loop,
 }
 
 /// Look a rule up by id (case-insensitive) or by name.
@@ -95,4 +84,22 @@ pub fn sort(findings: &mut [Finding]) {
 
 pub fn rank_of(id: &str) -> u8 {
     find(id).map(|r| r.rank).unwrap_or(u8::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The registry lists each rule once, in id order, and each module's id matches its file.
+    #[test]
+    fn registry_is_in_id_order_with_unique_ids_and_names() {
+        let ids: Vec<&str> = super::all().iter().map(|r| r.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(ids, sorted);
+        let mut names: Vec<&str> = super::all().iter().map(|r| r.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ids.len());
+        assert!(super::all().iter().all(|r| super::find(r.id).is_some_and(|f| f.name == r.name)));
+    }
 }
