@@ -9,6 +9,7 @@
 //! parser), [`objects`] (JSON objects into a snapshot, [`objects::Loaded`]) and [`workloads`]
 //! (pod-owning objects, JSON or typed, into [`Workload`](crate::snapshot::Workload)s).
 
+pub mod cluster_info;
 pub mod dump;
 pub mod input;
 pub mod live;
