@@ -9,6 +9,7 @@ use crate::snapshot::Snapshot;
 
 pub mod containers;
 pub mod evidence;
+pub mod logs;
 pub mod node_rules;
 pub mod nodes;
 pub mod rule;
