@@ -98,6 +98,11 @@ pub struct Snapshot {
     pub fragments: HashSet<ObjectRef>,
     /// Fragments that are only a securityContext: rules that need a whole pod spec skip them.
     pub partial: HashSet<ObjectRef>,
+    /// Logs of failing containers (live: read for them; from a bundle: as it holds them).
+    pub logs: Vec<ContainerLog>,
+    /// What the input cannot tell (e.g. a `cluster-info dump` has no Namespace objects), said
+    /// to the user instead of guessed.
+    pub notes: Vec<String>,
     /// Lookup tables built on first use, once the snapshot is filled (checks only read it).
     #[doc(hidden)]
     pub lookup: OnceLock<Lookup>,
@@ -112,7 +117,28 @@ pub struct Lookup {
     specs: SpecIndex,
     /// The containerd versions of the Windows nodes, sorted, without duplicates.
     windows_containerd: Vec<Version>,
+    /// (namespace, pod, container) → index into `logs`.
+    logs: HashMap<(String, String, String), usize>,
 }
+
+/// The tail of one container's log, as the API server or a support bundle gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContainerLog {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    /// The last lines (at most [`LOG_TAIL_BYTES`]), without line ends.
+    pub lines: Vec<String>,
+    /// Lines dropped from the head to keep the tail.
+    pub dropped: usize,
+    /// The log of the previous attempt (`--previous`), not of the current one.
+    pub previous: bool,
+    /// The API server or kubelet served no log, and said why (e.g. the container never ran).
+    pub request_error: Option<String>,
+}
+
+/// The bytes of each container log kept, from its end: failure lines are at the end.
+pub const LOG_TAIL_BYTES: usize = 64 * 1024;
 
 /// One pod spec to check: a pod's own spec or a workload's template.
 #[derive(Debug, Clone, Copy)]
@@ -165,7 +191,13 @@ impl Snapshot {
             let mut windows_containerd: Vec<Version> = self.windows_nodes().filter_map(node_containerd).collect();
             windows_containerd.sort();
             windows_containerd.dedup();
-            Lookup { events, nodes, specs: self.build_index(), windows_containerd }
+            let logs = self
+                .logs
+                .iter()
+                .enumerate()
+                .map(|(i, l)| ((l.namespace.clone(), l.pod.clone(), l.container.clone()), i))
+                .collect();
+            Lookup { events, nodes, specs: self.build_index(), windows_containerd, logs }
         })
     }
 
@@ -229,6 +261,12 @@ impl Snapshot {
 
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.lookup().nodes.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// The log of one container, when the snapshot holds it.
+    pub fn log(&self, namespace: &str, pod: &str, container: &str) -> Option<&ContainerLog> {
+        let key = (namespace.to_string(), pod.to_string(), container.to_string());
+        self.lookup().logs.get(&key).map(|&i| &self.logs[i])
     }
 
     pub fn namespace(&self, name: &str) -> Option<&Namespace> {

@@ -48,6 +48,7 @@ spec:
 - KEP-1981 "Host Network Mode"
 "#,
     rank: 10,
+    signatures: &[],
     check,
 };
 

@@ -73,6 +73,7 @@ Move work that must not be privileged into a separate pod.
 - kubernetes/kubernetes#110140
 "#,
     rank: 11,
+    signatures: &[],
     check,
 };
 

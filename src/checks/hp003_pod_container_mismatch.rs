@@ -51,6 +51,7 @@ spec:
 - kubernetes/kubernetes `pkg/apis/core/validation/validation.go` `validateWindowsHostProcessPod`
 "#,
     rank: 12,
+    signatures: &[],
     check,
 };
 

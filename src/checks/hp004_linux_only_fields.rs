@@ -70,6 +70,7 @@ spec:
 - kubernetes/kubernetes#75132
 "#,
     rank: 13,
+    signatures: &[],
     check,
 };
 

@@ -49,6 +49,7 @@ securityContext:
 - kubernetes/kubernetes `pkg/apis/core/validation/validation.go` `validateWindowsSecurityContextOptions`
 "#,
     rank: 14,
+    signatures: &[],
     check,
 };
 

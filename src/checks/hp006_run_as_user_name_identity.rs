@@ -63,6 +63,7 @@ securityContext:
 - hcsshim `internal/jobcontainers/logon.go`, `jobcontainer.go`; containerd `buildWindowsSpec`
 "#,
     rank: 41,
+    signatures: super::signatures::hp006::SIGNATURES,
     check,
 };
 

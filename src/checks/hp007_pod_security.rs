@@ -69,6 +69,7 @@ or exempt the namespace/runtimeClass in the PSA AdmissionConfiguration.
 - kubernetes.io "Create a Windows HostProcess Pod" (runAsNonRoot); kubelet `security_context_windows.go`
 "#,
     rank: 5,
+    signatures: &[],
     check,
 };
 

@@ -57,6 +57,7 @@ spec:
 - kubernetes.io "Windows containers in Kubernetes" user guide ("Ensuring OS-specific workloads land on the appropriate container host")
 "#,
     rank: 30,
+    signatures: &[],
     check,
 };
 

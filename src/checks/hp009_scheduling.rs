@@ -61,6 +61,7 @@ Infrastructure DaemonSets usually tolerate everything (`- operator: Exists`).
 - kubernetes.io "Windows containers in Kubernetes" user guide ("Taints and tolerations", "Handling multiple Windows versions")
 "#,
     rank: 31,
+    signatures: &[],
     check,
 };
 

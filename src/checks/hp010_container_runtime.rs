@@ -48,6 +48,7 @@ win-node   Ready    <none>   v1.30.2   containerd://1.7.20
 - kubernetes.io "Create a Windows HostProcess Pod" (containerd 1.6+ required, 1.7 recommended)
 "#,
     rank: 21,
+    signatures: &[],
     check,
 };
 

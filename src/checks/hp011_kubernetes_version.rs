@@ -50,6 +50,7 @@ and set `hostProcess: true` once, at pod level.
 - kubernetes/kubernetes#99576, #110140
 "#,
     rank: 20,
+    signatures: &[],
     check,
 };
 

@@ -43,6 +43,7 @@ win-new   Ready   <none>   v1.30.4   Windows Server 2022 Datacenter   10.0.20348
 - hcsshim `internal/jobcontainers/storage.go` (bind filter detection)
 "#,
     rank: 22,
+    signatures: &[],
     check,
 };
 

@@ -43,6 +43,7 @@ for HostProcess pods, and do not disable HostProcess on the handler they use.
 - hcsshim `cmd/containerd-shim-runhcs-v1/pod.go`, `internal/oci/annotations.go`
 "#,
     rank: 40,
+    signatures: super::signatures::hp013::SIGNATURES,
     check,
 };
 

@@ -66,10 +66,25 @@ containers:
 - hcsshim `internal/jobcontainers/mounts.go`
 "#,
     rank: 50,
+    signatures: super::signatures::hp014::SIGNATURES,
     check,
 };
 
 const V17: Version = Version::new(1, 7, 0);
+
+/// Which volume layout a node gives HostProcess containers, in one sentence for a finding.
+/// `node`: its name and containerd version, when the pod's node is known.
+pub fn layout_note(node: Option<(&str, Option<Version>)>) -> String {
+    match node {
+        Some((name, Some(v))) if v < V17 => format!(
+            "Node {name} runs containerd {v}: volumes exist only under $env:CONTAINER_SANDBOX_MOUNT_POINT (C:\\C\\<container id>\\<mountPath>), so absolute mountPaths such as /var/run/secrets/kubernetes.io/serviceaccount do not exist on the host."
+        ),
+        Some((name, Some(v))) => format!(
+            "Node {name} runs containerd {v}: volumes are bound at their mountPath (C:\\<mountPath>) and the image is at C:\\hpc; a volume read through $env:CONTAINER_SANDBOX_MOUNT_POINT\\<mountPath> is a best-effort copy that may not exist."
+        ),
+        _ => "The node's containerd version is unknown: containerd 1.6 puts volumes under $env:CONTAINER_SANDBOX_MOUNT_POINT (C:\\C\\<container id>), 1.7+ binds them at their mountPath and the image at C:\\hpc.".to_string(),
+    }
+}
 
 /// `C:\Var\Lib\x\` → `var/lib/x` (drive, leading and trailing separators dropped, lower case).
 fn norm(p: &str) -> String {

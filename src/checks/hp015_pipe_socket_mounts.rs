@@ -53,6 +53,7 @@ containers:
 - hcsshim `internal/jobcontainers/mounts.go` (`isnamedPipePath`)
 "#,
     rank: 43,
+    signatures: &[],
     check,
 };
 

@@ -55,6 +55,7 @@ or a relative path (`agent\agent.exe`) with the default working directory.
 - KEP-1981 e2e "container command path validation"; kubernetes-sigs/sig-windows-tools#345
 "#,
     rank: 44,
+    signatures: super::signatures::hp016::SIGNATURES,
     check,
 };
 

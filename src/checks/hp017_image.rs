@@ -59,6 +59,7 @@ containers:
 - containerd#7431, #8101, #8106; microsoft/Windows-Containers#223
 "#,
     rank: 42,
+    signatures: super::signatures::hp017::SIGNATURES,
     check,
 };
 

@@ -43,6 +43,7 @@ resources:
 - KEP-1981 "Resource Limits"; kubernetes.io "Create a Windows HostProcess Pod" (Resource limits)
 "#,
     rank: 70,
+    signatures: &[],
     check,
 };
 

@@ -49,6 +49,7 @@ then fix what the log shows.
 - KEP-1981 (metrics, troubleshooting); kubernetes.io "Troubleshooting HostProcess containers"
 "#,
     rank: 60,
+    signatures: super::signatures::hp019::SIGNATURES,
     check,
 };
 

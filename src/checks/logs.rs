@@ -6,6 +6,15 @@
 //! case, and klog doubles backslashes in quoted paths: lines are matched lower-cased, with
 //! `\\` read as `\`, each line together with the two that follow it.
 
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+
+use super::containers::host_process_specs;
+use super::evidence::finding_at_container;
+use super::nodes::spec_node;
+use super::rule::Rule;
+use crate::finding::{Finding, Severity};
+use crate::snapshot::{Snapshot, node_containerd, node_name};
+
 /// A known failure line in a HostProcess container's log and what it means.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Signature {
@@ -23,6 +32,9 @@ pub struct Signature {
     pub source: &'static str,
     /// The real line, as reported; a unit test checks that the signature matches it.
     pub example: &'static str,
+    /// The cause depends on the node's volume layout (containerd 1.6 or 1.7+): the finding
+    /// says which one the pod's node has.
+    pub layout: bool,
 }
 
 /// Lines of a window: the line itself and the ones PowerShell may have wrapped onto.
@@ -72,6 +84,78 @@ pub fn find<'s>(signatures: &'s [Signature], lines: &[String]) -> Option<Hit<'s>
     None
 }
 
+/// A container whose log explains a failure, and which attempt's log to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailingContainer {
+    pub name: String,
+    /// Read the previous attempt (`--previous`): the current one is waiting to restart.
+    pub previous: bool,
+}
+
+/// Waiting reasons of a container that ran and failed, or failed to start its process.
+const FAILED_WAITING: &[&str] = &["CrashLoopBackOff", "Error", "StartError", "RunContainerError"];
+
+fn failing(cs: &ContainerStatus) -> Option<FailingContainer> {
+    let state = cs.state.as_ref();
+    let last = cs.last_state.as_ref().and_then(|s| s.terminated.as_ref());
+    let name = cs.name.clone();
+    if let Some(t) = state.and_then(|s| s.terminated.as_ref())
+        && (t.exit_code != 0 || matches!(t.reason.as_deref(), Some("Error" | "StartError")))
+    {
+        return Some(FailingContainer { name, previous: false });
+    }
+    let waiting = state.and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref());
+    if waiting.is_some_and(|r| FAILED_WAITING.contains(&r)) {
+        return Some(FailingContainer { name, previous: last.is_some() });
+    }
+    if cs.restart_count > 0 && last.is_some_and(|t| t.exit_code != 0) {
+        return Some(FailingContainer { name, previous: true });
+    }
+    None
+}
+
+/// The failing containers of a pod (init containers first): crash looping, terminated with a
+/// non-zero code or as `Error`/`StartError`, or restarted after a non-zero exit. Healthy
+/// containers are never listed, so their logs are never read.
+pub fn failing_containers(pod: &Pod) -> Vec<FailingContainer> {
+    let Some(status) = pod.status.as_ref() else { return Vec::new() };
+    let lists = [&status.init_container_statuses, &status.container_statuses];
+    lists.into_iter().flatten().flatten().filter_map(failing).collect()
+}
+
+/// The findings of one rule's signatures on the logs of failing HostProcess containers: the
+/// root cause that the log names, with the line quoted, above the generic crash-loop finding.
+pub fn findings(rule: &Rule, snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    if rule.signatures.is_empty() || snapshot.logs.is_empty() {
+        return;
+    }
+    for spec in host_process_specs(snapshot) {
+        let Some(pod) = spec.pod else { continue };
+        let ns = spec.namespace().unwrap_or("default");
+        for fc in failing_containers(pod) {
+            let Some(log) = snapshot.log(ns, &spec.object.name, &fc.name) else { continue };
+            let Some(hit) = find(rule.signatures, &log.lines) else { continue };
+            let node = spec_node(snapshot, &spec);
+            let on = node.map(|n| format!(" on node {}", node_name(n))).unwrap_or_default();
+            let mut message = format!(
+                "the log of HostProcess container {:?} of pod {}/{}{on} shows why it fails: {}",
+                fc.name, ns, spec.object.name, hit.signature.cause
+            );
+            if hit.signature.layout {
+                message.push(' ');
+                message.push_str(&super::hp014_volume_mounts::layout_note(
+                    node.map(|n| (node_name(n), node_containerd(n))),
+                ));
+            }
+            let mut f = finding_at_container(rule, &spec, Some(&fc.name), "", message, hit.signature.fix);
+            f.severity = Severity::Error;
+            let attempt = if log.previous { " (previous attempt)" } else { "" };
+            f.evidence.push(format!("log {}{attempt} [{}]: {}", fc.name, hit.signature.id, hit.line));
+            out.push(f);
+        }
+    }
+}
+
 /// The log text quoted as evidence: trimmed, wrapped lines joined, at most 400 characters.
 fn quote(lines: &[String]) -> String {
     let joined = lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
@@ -94,8 +178,18 @@ mod tests {
             fix: "",
             source: "",
             example: "",
+            layout: false,
         },
-        Signature { id: "b", all: &["object already exists"], any: &[], cause: "", fix: "", source: "", example: "" },
+        Signature {
+            id: "b",
+            all: &["object already exists"],
+            any: &[],
+            cause: "",
+            fix: "",
+            source: "",
+            example: "",
+            layout: false,
+        },
     ];
 
     fn lines(s: &str) -> Vec<String> {

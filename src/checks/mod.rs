@@ -14,6 +14,7 @@ pub mod node_rules;
 pub mod nodes;
 pub mod rule;
 pub mod scheduling;
+pub mod signatures;
 #[cfg(test)]
 pub mod testutil;
 
@@ -54,6 +55,8 @@ registry! {
     hp017_image,
     hp018_resources,
     hp019_crash_loop,
+    hp020_host_network_service,
+    hp021_workload_api_access,
 }
 
 /// Look a rule up by id (case-insensitive) or by name.
@@ -66,6 +69,7 @@ pub fn run(snapshot: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in all() {
         (rule.check)(snapshot, &mut out);
+        logs::findings(rule, snapshot, &mut out);
     }
     sort(&mut out);
     out

@@ -19,6 +19,8 @@ pub struct Rule {
     /// Rank in doctor's decision tree: the lowest-ranked error finding of an object is its
     /// root cause.
     pub rank: u8,
+    /// Known failure lines in container logs that this rule explains (see `checks::logs`).
+    pub signatures: &'static [super::logs::Signature],
     pub check: fn(&Snapshot, &mut Vec<Finding>),
 }
 

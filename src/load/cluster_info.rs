@@ -18,8 +18,7 @@ use std::io::BufRead;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-/// The bytes of each container log kept (its tail): failure lines are at the end.
-pub const LOG_TAIL_BYTES: usize = 64 * 1024;
+pub use crate::snapshot::{ContainerLog, LOG_TAIL_BYTES};
 
 /// What a dump yields, in file order.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,20 +27,6 @@ pub enum Item {
     Object { kind: String, value: Value },
     /// One container's log section.
     Log(ContainerLog),
-}
-
-/// The log of one container, as a dump or the API server gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ContainerLog {
-    pub namespace: String,
-    pub pod: String,
-    pub container: String,
-    /// The last lines, at most [`LOG_TAIL_BYTES`], without `\r`.
-    pub lines: Vec<String>,
-    /// Lines dropped from the head to keep the tail.
-    pub dropped: usize,
-    /// `Request log error: …`: the kubelet served no log (the container never ran).
-    pub request_error: Option<String>,
 }
 
 /// The line that opens a log section: (container, namespace, pod).
