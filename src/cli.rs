@@ -179,9 +179,10 @@ pub struct DoctorArgs {
     /// Label selector for pods and workloads
     #[arg(short = 'l', long)]
     pub selector: Option<String>,
-    /// Diagnose a dump instead of the live cluster (see README for the kubectl command)
+    /// Diagnose a dump instead of the live cluster: `kubectl get … -o yaml|json`, `kubectl
+    /// cluster-info dump` (a file or its --output-directory), or a .tar.gz/.zip of them; repeatable
     #[arg(long, value_name = "DUMP")]
-    pub from_file: Option<PathBuf>,
+    pub from_file: Vec<PathBuf>,
     #[arg(short = 'o', long, value_enum, default_value_t = DoctorFormat::Human)]
     pub output: DoctorFormat,
     /// Exit 1 when a finding is at or above this severity

@@ -103,10 +103,11 @@ pub fn diagnose(s: &Snapshot, targets: &[Target], cluster_wide: bool) -> Result<
 
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let targets = args.targets.iter().map(|t| parse_target(t)).collect::<Result<Vec<_>>>()?;
-    let snapshot = match &args.from_file {
+    let from_file = !args.from_file.is_empty();
+    let snapshot = match from_file {
         // Scope a dump like the live cluster: -n keeps one namespace, -A (or no -n) keeps all.
-        Some(path) => load::load_dump(path, global.namespace.as_deref().filter(|_| !args.all_namespaces))?,
-        None => {
+        true => load::load_dumps(&args.from_file, global.namespace.as_deref().filter(|_| !args.all_namespaces))?,
+        false => {
             let kube = kube::connect(global).await?;
             let ns = if args.all_namespaces { None } else { Some(kube.namespace.clone()) };
             let kinds: Vec<&str> = targets.iter().map(|t| t.kind.as_str()).collect();
@@ -115,7 +116,10 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
             s
         }
     };
-    let cluster_wide = args.all_namespaces || (args.from_file.is_some() && global.namespace.is_none());
+    for note in &snapshot.notes {
+        eprintln!("note: {note}");
+    }
+    let cluster_wide = args.all_namespaces || (from_file && global.namespace.is_none());
     let findings = diagnose(&snapshot, &targets, cluster_wide)?;
     let report = Report::new(findings);
     let code = match args.output {

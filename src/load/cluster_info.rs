@@ -110,15 +110,47 @@ pub fn read_logs<R: BufRead>(mut r: R, sink: &mut dyn FnMut(Item)) -> std::io::R
     }
 }
 
-/// An error in a dump, with the byte-independent place it happened.
+/// An error in a dump, with the line (1-based) where it happened.
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("invalid JSON in object {index}: {message}")]
-    Json { index: usize, message: String },
+    Json { index: usize, line: usize, column: usize, message: String },
     #[error("invalid YAML in document {index}: {message}")]
-    Yaml { index: usize, message: String },
+    Yaml { index: usize, line: usize, column: usize, message: String },
+}
+
+/// A reader that counts the lines it has handed out, so errors can name their line.
+struct Lines<R> {
+    inner: R,
+    /// Newlines consumed so far.
+    newlines: usize,
+}
+
+impl<R: BufRead> std::io::Read for Lines<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = {
+            let buf = self.inner.fill_buf()?;
+            let n = buf.len().min(out.len());
+            out[..n].copy_from_slice(&buf[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Lines<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, n: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            self.newlines += buf[..n.min(buf.len())].iter().filter(|&&b| b == b'\n').count();
+        }
+        self.inner.consume(n);
+    }
 }
 
 /// Whether the text looks like a `cluster-info dump` (or a `kubectl get -o json` List): JSON
@@ -131,10 +163,10 @@ pub fn looks_like_stream(head: &[u8]) -> bool {
 
 /// Read a single-stream dump (JSON lists and log sections, or YAML documents and log
 /// sections) and hand every object and log to `sink`.
-pub fn read_stream<R: BufRead>(mut r: R, sink: &mut dyn FnMut(Item)) -> Result<(), DumpError> {
+pub fn read_stream<R: BufRead>(r: R, sink: &mut dyn FnMut(Item)) -> Result<(), DumpError> {
+    let mut r = Lines { inner: r, newlines: 0 };
     let mut index = 0usize;
-    let mut yaml = String::new();
-    let mut yaml_index = 0usize;
+    let mut yaml = Yaml::default();
     let mut line = Vec::new();
     loop {
         let head = {
@@ -146,46 +178,80 @@ pub fn read_stream<R: BufRead>(mut r: R, sink: &mut dyn FnMut(Item)) -> Result<(
         };
         if head == b'{' {
             index += 1;
+            let start = r.newlines;
             let mut de = serde_json::Deserializer::from_reader(&mut r);
-            ObjectSeed { sink: &mut *sink }
-                .deserialize(&mut de)
-                .map_err(|e| DumpError::Json { index, message: e.to_string() })?;
+            ObjectSeed { sink: &mut *sink }.deserialize(&mut de).map_err(|e| DumpError::Json {
+                index,
+                line: start + e.line(),
+                column: e.column(),
+                message: {
+                    let m = e.to_string();
+                    m.rfind(" at line ").map(|i| m[..i].to_string()).unwrap_or(m)
+                },
+            })?;
             continue;
         }
         line.clear();
+        let at = r.newlines;
         r.read_until(b'\n', &mut line)?;
         let text = String::from_utf8_lossy(&line);
         if let Some((c, ns, p)) = start_marker(&text) {
-            flush_yaml(&mut yaml, &mut yaml_index, sink)?;
+            yaml.flush(sink)?;
             sink(Item::Log(read_log(&mut r, c, ns, p)?));
         } else if text.trim_end() == "---" {
-            flush_yaml(&mut yaml, &mut yaml_index, sink)?;
-        } else if !text.trim().is_empty() || !yaml.is_empty() {
-            yaml.push_str(&text);
+            yaml.flush(sink)?;
+        } else if !text.trim().is_empty() || !yaml.text.is_empty() {
+            if yaml.text.is_empty() {
+                yaml.first_line = at;
+            }
+            yaml.text.push_str(&text);
         }
     }
-    flush_yaml(&mut yaml, &mut yaml_index, sink)
+    yaml.flush(sink)
 }
 
-/// Parse one buffered YAML document (a List) and hand on its objects.
-fn flush_yaml(doc: &mut String, index: &mut usize, sink: &mut dyn FnMut(Item)) -> Result<(), DumpError> {
-    if doc.trim().is_empty() {
-        doc.clear();
-        return Ok(());
+/// One YAML document being buffered, and where it started.
+#[derive(Default)]
+struct Yaml {
+    text: String,
+    /// Newlines before the document.
+    first_line: usize,
+    index: usize,
+}
+
+impl Yaml {
+    /// Parse the buffered document (a List) and hand on its objects.
+    fn flush(&mut self, sink: &mut dyn FnMut(Item)) -> Result<(), DumpError> {
+        let doc = std::mem::take(&mut self.text);
+        if doc.trim().is_empty() {
+            return Ok(());
+        }
+        self.index += 1;
+        parse_yaml(&doc, self.index, self.first_line, sink)
     }
-    *index += 1;
-    let scale = (doc.len() / 100).max(1_000_000);
+}
+
+fn parse_yaml(doc: &str, index: usize, first_line: usize, sink: &mut dyn FnMut(Item)) -> Result<(), DumpError> {
+    let value: Value = serde_saphyr::from_str_with_options(doc, yaml_options(doc.len())).map_err(|e| {
+        let (line, column) = e.location().map(|l| (l.line() as usize, l.column() as usize)).unwrap_or((1, 1));
+        let message = e.to_string().lines().next().unwrap_or("").to_string();
+        DumpError::Yaml { index, line: first_line + line, column, message }
+    })?;
+    emit_value(value, sink);
+    Ok(())
+}
+
+/// serde-saphyr's limits for a dump of `len` bytes: a dump is large but trusted no more than
+/// any input, so the limits scale with its size.
+pub fn yaml_options(len: usize) -> serde_saphyr::Options {
+    let scale = (len / 100).max(1_000_000);
     let mut budget = serde_saphyr::Budget::default();
     budget.max_events = scale * 4;
     budget.max_nodes = scale * 2;
-    budget.max_total_scalar_bytes = doc.len() * 2 + 1_000_000;
+    budget.max_total_scalar_bytes = len * 2 + 1_000_000;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
-    let value: Value = serde_saphyr::from_str_with_options(doc, options)
-        .map_err(|e| DumpError::Yaml { index: *index, message: e.to_string() })?;
-    doc.clear();
-    emit_value(value, sink);
-    Ok(())
+    options
 }
 
 /// Hand on one parsed top-level object: a List's items (kind from the list) or the object.
@@ -437,8 +503,11 @@ last line without newline==== END logs for container c of pod ns/p ====
 
     #[test]
     fn broken_json_names_the_object() {
-        let err = read_stream("{\"kind\":\"NodeList\"}\n{\"kind\": oops}".as_bytes(), &mut |_| {}).unwrap_err();
+        let err = read_stream("{\"kind\":\"NodeList\"}\n{\n\"kind\": oops}".as_bytes(), &mut |_| {}).unwrap_err();
         assert!(err.to_string().starts_with("invalid JSON in object 2"), "{err}");
+        assert!(matches!(err, DumpError::Json { line: 3, column: 9, .. }), "{err:?}");
+        let err = read_stream("kind: NodeList\n---\nkind: [a\n".as_bytes(), &mut |_| {}).unwrap_err();
+        assert!(matches!(err, DumpError::Yaml { index: 2, line: 3, .. }), "{err:?}");
     }
 
     #[test]

@@ -1,47 +1,220 @@
-//! The `doctor --from-file` source: a cluster dump (`kubectl get … -o yaml`, or `-o json`)
-//! read as data, without positions, into the same snapshot the live cluster gives.
+//! The `doctor --from-file` source: what support engineers are sent, read as data (no
+//! positions) into the same snapshot the live cluster gives.
+//!
+//! Accepted, and given more than once if need be: `kubectl get … -o yaml|json` output; the
+//! single-file output of `kubectl cluster-info dump [-A]` (lists and container logs, see
+//! [`super::cluster_info`]); its `--output-directory` tree, or any directory of such files;
+//! and `.tar.gz`/`.tgz`/`.zip` archives of any of these. JSON lists and logs are streamed; only
+//! the logs of failing containers are kept, so memory follows the snapshot, not the bundle.
 
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::input::read_input;
+use super::archive::{Archive, for_each_file};
+use super::cluster_info::{DumpError, Item, read_stream, yaml_options};
 use super::objects::Loaded;
+use crate::checks::logs::failing_containers;
 use crate::error::{Error, Result};
-use crate::snapshot::{Snapshot, Source};
+use crate::snapshot::{ContainerLog, Snapshot, Source};
 
 /// The kubectl command whose output `--from-file` reads.
 pub const DUMP_COMMAND: &str = "kubectl get nodes,namespaces,pods,events,daemonsets,deployments,replicasets,statefulsets,jobs -A -o yaml > dump.yaml";
 
-/// Largest cluster dump accepted by `doctor --from-file`.
+/// Largest single YAML file of a dump (YAML is parsed whole; JSON and logs are streamed).
 pub const MAX_DUMP_BYTES: usize = 2 * 1024 * 1024 * 1024 - 1;
 
-/// Fill a Snapshot from a dump file (`-` is stdin). With `namespace`, keep only the pods,
-/// workloads and events of that namespace, as a namespaced live run would see them.
+/// Fill a Snapshot from one dump (`-` is stdin). With `namespace`, keep only the pods,
+/// workloads, events and logs of that namespace, as a namespaced live run would see them.
 pub fn load_dump(path: &Path, namespace: Option<&str>) -> Result<Snapshot> {
-    let (name, text) = read_input(path, MAX_DUMP_BYTES)?;
-    let values = parse_dump(&name, &text)?;
-    drop(text);
-    let mut loaded = Loaded::default();
-    loaded.add_values(&name, values);
-    if let Some(e) = loaded.problems.into_iter().next() {
-        return Err(e);
-    }
-    let mut s = loaded.snapshot;
-    s.source = Source::Cluster;
-    // A dump has no fragments; anything without a kind was skipped.
-    s.fragments.clear();
-    s.partial.clear();
-    if let Some(ns) = namespace {
-        s.pods.retain(|p| p.metadata.namespace.as_deref() == Some(ns));
-        s.workloads.retain(|w| w.metadata.namespace.as_deref() == Some(ns));
-        s.events.retain(|e| e.metadata.namespace.as_deref() == Some(ns));
-    }
-    Ok(s)
+    load_dumps(&[path.to_path_buf()], namespace)
 }
 
-/// Parse a cluster dump: values only, no positions (a dump is data, not a manifest to point
-/// into). JSON goes through serde_json; YAML through serde-saphyr with a budget sized for dumps.
+/// Fill one Snapshot from every input given (files, directories, archives; `-` is stdin).
+pub fn load_dumps(paths: &[PathBuf], namespace: Option<&str>) -> Result<Snapshot> {
+    let mut c = Collector::default();
+    for p in paths {
+        c.path(p)?;
+    }
+    c.finish(namespace)
+}
+
+/// Accumulates the objects and logs of every input.
+#[derive(Default)]
+struct Collector {
+    loaded: Loaded,
+    /// Objects added so far (numbers them in error messages).
+    objects: usize,
+    /// Pods indexed so far: (namespace, name) → their failing containers.
+    failing: HashMap<(String, String), HashSet<String>>,
+    indexed: usize,
+    /// Logs whose pod was not seen yet (archive order need not put pods first).
+    pending: Vec<ContainerLog>,
+    logs_read: usize,
+}
+
+impl Collector {
+    fn path(&mut self, path: &Path) -> Result<()> {
+        if path.as_os_str() == "-" {
+            return self.reader("<stdin>", &mut std::io::stdin().lock());
+        }
+        let meta = std::fs::metadata(path).map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(path, &mut files)?;
+            // Lists before logs, so each log finds its pod.
+            files.sort_by_key(|f| (f.file_name().is_some_and(|n| n == "logs.txt"), f.clone()));
+            for f in files {
+                self.file(&f)?;
+            }
+            return Ok(());
+        }
+        self.file(path)
+    }
+
+    fn file(&mut self, path: &Path) -> Result<()> {
+        if let Some(kind) = Archive::of(path) {
+            return for_each_file(path, kind, &mut |name, r| self.reader(name, r));
+        }
+        let f = std::fs::File::open(path).map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
+        self.reader(&path.display().to_string(), &mut BufReader::new(f))
+    }
+
+    /// One input stream: JSON objects and log sections are streamed, YAML parsed whole.
+    fn reader(&mut self, name: &str, r: &mut dyn Read) -> Result<()> {
+        let mut r = BufReader::with_capacity(256 * 1024, r);
+        let io = |e: std::io::Error| Error::ReadInput { path: name.into(), reason: e.to_string() };
+        let head = String::from_utf8_lossy(r.fill_buf().map_err(io)?).trim_start().chars().next();
+        if matches!(head, Some('{') | Some('=')) {
+            return self.stream(name, r);
+        }
+        let mut bytes = Vec::new();
+        (&mut r).take(MAX_DUMP_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io)?;
+        if bytes.len() > MAX_DUMP_BYTES {
+            return Err(Error::ReadInput {
+                path: name.into(),
+                reason: format!("larger than the {} MiB limit", MAX_DUMP_BYTES >> 20),
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|_| Error::ReadInput {
+            path: name.into(),
+            reason: "binary file (not UTF-8 text), not YAML, JSON or a support bundle".into(),
+        })?;
+        if text.contains("\n==== START logs for container ") {
+            // `cluster-info dump -o yaml`: YAML documents with log sections between them.
+            return self.stream(name, text.as_bytes());
+        }
+        let values = parse_dump(name, &text)?;
+        drop(text);
+        let doc = self.loaded.begin_document(name);
+        for v in &values {
+            self.objects += 1;
+            self.loaded.add_object(name, doc, self.objects - 1, v);
+        }
+        self.index_pods();
+        Ok(())
+    }
+
+    fn stream(&mut self, name: &str, r: impl BufRead) -> Result<()> {
+        let doc = self.loaded.begin_document(name);
+        let result = read_stream(r, &mut |item| match item {
+            Item::Object { kind, mut value } => {
+                if let Value::Object(m) = &mut value {
+                    m.entry("kind").or_insert_with(|| Value::String(kind));
+                }
+                self.objects += 1;
+                self.loaded.add_object(name, doc, self.objects - 1, &value);
+            }
+            // Logs follow their pods in a cluster-info dump: index the new pods, keep what fails.
+            Item::Log(l) => {
+                self.index_pods();
+                self.log(l);
+            }
+        });
+        self.index_pods();
+        result.map_err(|e| match e {
+            DumpError::Io(e) => Error::ReadInput { path: name.into(), reason: e.to_string() },
+            DumpError::Json { line, column, message, .. } | DumpError::Yaml { line, column, message, .. } => {
+                Error::Parse { file: name.to_string(), line: line as u64, column: column as u64, message }
+            }
+        })
+    }
+
+    /// Index the pods added since the last call by their failing containers.
+    fn index_pods(&mut self) {
+        for pod in &self.loaded.snapshot.pods[self.indexed..] {
+            let key = (pod.metadata.namespace.clone().unwrap_or_default(), pod.metadata.name.clone().unwrap_or_default());
+            self.failing.insert(key, failing_containers(pod).into_iter().map(|f| f.name).collect());
+        }
+        self.indexed = self.loaded.snapshot.pods.len();
+    }
+
+    /// Keep a log when its container fails (or its pod is not known yet).
+    fn log(&mut self, log: ContainerLog) {
+        self.logs_read += 1;
+        match self.failing.get(&(log.namespace.clone(), log.pod.clone())) {
+            Some(failing) if failing.contains(&log.container) => self.loaded.snapshot.logs.push(log),
+            Some(_) => {}
+            None => self.pending.push(log),
+        }
+    }
+
+    fn finish(mut self, namespace: Option<&str>) -> Result<Snapshot> {
+        if let Some(e) = self.loaded.problems.drain(..).next() {
+            return Err(e);
+        }
+        self.index_pods();
+        for l in std::mem::take(&mut self.pending) {
+            let failing = self.failing.get(&(l.namespace.clone(), l.pod.clone()));
+            if failing.is_some_and(|f| f.contains(&l.container)) {
+                self.loaded.snapshot.logs.push(l);
+            }
+        }
+        let mut s = self.loaded.snapshot;
+        s.source = Source::Cluster;
+        // A dump has no fragments; anything without a kind was skipped.
+        s.fragments.clear();
+        s.partial.clear();
+        if let Some(ns) = namespace {
+            s.pods.retain(|p| p.metadata.namespace.as_deref() == Some(ns));
+            s.workloads.retain(|w| w.metadata.namespace.as_deref() == Some(ns));
+            s.events.retain(|e| e.metadata.namespace.as_deref() == Some(ns));
+            s.logs.retain(|l| l.namespace == ns);
+        }
+        if s.namespaces.is_empty() && !s.pods.is_empty() {
+            s.notes.push(
+                "the input has no Namespace objects (`kubectl cluster-info dump` never writes them): Pod Security levels are unknown, and only FailedCreate events can show a Pod Security rejection".into(),
+            );
+        }
+        if self.logs_read > 0 {
+            s.notes.push(format!(
+                "the input holds {} container logs; the {} of failing containers were read",
+                self.logs_read,
+                s.logs.len()
+            ));
+        }
+        Ok(s)
+    }
+}
+
+/// Every file below a directory, recursively.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::ReadInput { path: dir.into(), reason: e.to_string() })?;
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Parse a YAML dump: values only, no positions (a dump is data, not a manifest to point
+/// into), through serde-saphyr with a budget sized for dumps. JSON is a subset of YAML.
 pub fn parse_dump(file: &str, text: &str) -> Result<Vec<Value>> {
     if text.len() > MAX_DUMP_BYTES {
         return Err(Error::ReadInput {
@@ -49,21 +222,7 @@ pub fn parse_dump(file: &str, text: &str) -> Result<Vec<Value>> {
             reason: format!("file is {} bytes, larger than the {} MiB limit", text.len(), MAX_DUMP_BYTES >> 20),
         });
     }
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{')
-        && let Ok(v) = serde_json::from_str::<Value>(text)
-    {
-        return Ok(vec![v]);
-    }
-    // A dump is large but trusted no more than any input: scale the limits with its size.
-    let scale = (text.len() / 100).max(1_000_000);
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_events = scale * 4;
-    budget.max_nodes = scale * 2;
-    budget.max_total_scalar_bytes = text.len() * 2 + 1_000_000;
-    let mut options = serde_saphyr::Options::default();
-    options.budget = Some(budget);
-    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
+    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, yaml_options(text.len())).map_err(|e| {
         let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
         let message = e.to_string().lines().next().unwrap_or("").to_string();
         Error::Parse { file: file.to_string(), line, column, message }

@@ -2,13 +2,16 @@
 //!
 //! - [`manifests`]: `lint`'s files, one snapshot per file with field positions
 //!   ([`load_manifests`], and [`lint_text`] for one text);
-//! - [`dump`]: `doctor --from-file`, a `kubectl get … -o yaml` dump ([`load_dump`]);
+//! - [`dump`]: `doctor --from-file`, a `kubectl get … -o yaml` dump or a support bundle
+//!   ([`load_dumps`]): [`cluster_info`] reads `kubectl cluster-info dump` (lists and container
+//!   logs), [`archive`] opens `.tar.gz`/`.zip` bundles;
 //! - [`live`]: `doctor` on the API server ([`collect_live`]).
 //!
 //! Shared by the sources: [`input`] (reading files and stdin), [`yaml`] (the positional
 //! parser), [`objects`] (JSON objects into a snapshot, [`objects::Loaded`]) and [`workloads`]
 //! (pod-owning objects, JSON or typed, into [`Workload`](crate::snapshot::Workload)s).
 
+pub mod archive;
 pub mod cluster_info;
 pub mod dump;
 pub mod input;
@@ -18,6 +21,6 @@ pub mod objects;
 pub mod workloads;
 pub mod yaml;
 
-pub use dump::load_dump;
+pub use dump::{load_dump, load_dumps};
 pub use live::collect_live;
 pub use manifests::{lint_text, load_manifests};

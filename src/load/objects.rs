@@ -44,6 +44,18 @@ impl Loaded {
         }
     }
 
+    /// Start a document without positions (a file of a support bundle); its index, for
+    /// [`Loaded::add_object`].
+    pub fn begin_document(&mut self, file: &str) -> usize {
+        self.documents.push((file.to_string(), PathMap::default()));
+        self.documents.len() - 1
+    }
+
+    /// Add one object (or List) of document `doc`; `n` numbers it in error messages.
+    pub fn add_object(&mut self, file: &str, doc: usize, n: usize, value: &Value) {
+        self.add_value(file, doc, n, value, String::new());
+    }
+
     /// Add every object of a parsed file.
     pub fn add_file(&mut self, file: &str, docs: Vec<Document>) {
         for (i, doc) in docs.into_iter().enumerate() {
