@@ -79,6 +79,16 @@ fn version_problem(v: Version) -> Option<&'static str> {
     }
 }
 
+/// Whether a container of the pod has run (running now, or restarted after it ran).
+fn ran(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
+    let Some(status) = pod.status.as_ref() else { return false };
+    status.container_statuses.iter().flatten().any(|cs| {
+        let running = cs.state.as_ref().is_some_and(|s| s.running.is_some());
+        let last = cs.last_state.as_ref().and_then(|s| s.terminated.as_ref());
+        running || (cs.restart_count > 0 && last.is_some_and(|t| t.reason.as_deref() != Some("StartError")))
+    })
+}
+
 /// Kubelets with the #110140 bug in some patch releases.
 fn has_110140(v: Version) -> bool {
     v.major == 1 && (v.minor == 23 || v.minor == 24)
@@ -146,15 +156,22 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             let Some(kv) = node_kubelet(node) else { continue };
             let kubelet = node_info(node).map(|i| i.kubelet_version.clone()).unwrap_or_default();
             if let Some(why) = version_problem(kv) {
-                out.push(
-                    RULE.finding(
+                let f = RULE
+                    .finding(
                         &spec,
                         "",
                         format!("HostProcess pod is on node {} with kubelet {kubelet}: {why}", node_name(node)),
                         "upgrade the node's kubelet to 1.26 or newer, or keep the pod off it",
                     )
-                    .with_evidence(format!("kubeletVersion: {kubelet}")),
-                );
+                    .with_evidence(format!("kubeletVersion: {kubelet}"));
+                // On an alpha kubelet whose containers ran, the feature gate is evidently on.
+                out.push(if kv >= ALPHA && spec.pod.is_some_and(ran) {
+                    let mut f = f.with_severity(Severity::Info);
+                    f.message.push_str("; its containers ran, so the gate is on here");
+                    f
+                } else {
+                    f
+                });
             } else if container_level_only && has_110140(kv) {
                 out.push(
                     RULE.finding(

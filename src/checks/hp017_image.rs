@@ -1,7 +1,7 @@
 //! HP017 image-platform-placeholder.
 
 use super::containers::{containers, effective_host_process, host_process_specs};
-use super::evidence::{Observation, finding_at_container, observations, observed_groups, with_evidence};
+use super::evidence::{Observation, ObservationKind, finding_at_container, observations, observed_groups, with_evidence};
 use super::nodes::{node_windows_build, spec_node};
 use super::rule::Rule;
 use crate::finding::{Finding, Severity};
@@ -228,6 +228,47 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 }
             }
         }
+        stuck_pulls(&spec, &obs, out);
+    }
+}
+
+/// Waiting reasons of a container whose image cannot be pulled.
+const PULL_WAITING: &[&str] = &["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"];
+
+/// A HostProcess container stuck on its image pull, with no more specific finding: the waiting
+/// reason alone is evidence (the events that said why may have expired).
+fn stuck_pulls(spec: &crate::snapshot::SpecRef<'_>, obs: &[Observation<'_>], out: &mut Vec<Finding>) {
+    let Some(status) = spec.pod.and_then(|p| p.status.as_ref()) else { return };
+    let lists = [&status.init_container_statuses, &status.container_statuses];
+    for cs in lists.into_iter().flatten().flatten() {
+        let Some(w) = cs.state.as_ref().and_then(|s| s.waiting.as_ref()) else { continue };
+        let reason = w.reason.as_deref().unwrap_or("");
+        if !PULL_WAITING.contains(&reason) {
+            continue;
+        }
+        let mine = |f: &Finding| {
+            f.rule == RULE.id && f.object.as_ref() == Some(spec.object) && f.container.as_deref() == Some(&cs.name)
+        };
+        if out.iter().any(mine) {
+            continue;
+        }
+        let pulls: Vec<_> =
+            obs.iter().filter(|o| o.container.is_none_or(|n| n == cs.name) && is_pull_error(o)).cloned().collect();
+        let why = if pulls.iter().any(|o| o.kind == ObservationKind::Event) {
+            "the events below say why"
+        } else {
+            "no event says why any more (events expire, by default after an hour)"
+        };
+        let f = finding_at_container(
+            &RULE,
+            spec,
+            Some(&cs.name),
+            "image",
+            format!("HostProcess container {:?} cannot pull its image {:?} ({reason}); {why}", cs.name, cs.image),
+            "check the image name and tag, the registry credentials (imagePullSecrets), and that the image has a variant for the node's Windows build; `kubectl describe pod` shows the next pull error",
+        )
+        .with_severity(Severity::Error);
+        out.push(with_evidence(f, &pulls));
     }
 }
 

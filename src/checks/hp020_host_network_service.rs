@@ -57,6 +57,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/flannel-io/flannel/issues/1966",
         example: "failed to create HostComputeNetwork flannel.4096: hcnCreateNetwork failed in Win32: The parameter is incorrect. (0x57)",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "hcn-network-exists",
@@ -67,6 +68,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/245",
         example: "failed to setup network for sandbox \"7b785a7675d0\": plugin type=\"nat\" name=\"nat\" failed (add): hcnCreateNetwork failed in Win32: The object already exists. (0x1392) {\"Success\":false,\"Error\":\"The object already exists. \",\"ErrorCode\":2147947410}",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "hns-endpoint-exists",
@@ -77,6 +79,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes/kubernetes/issues/74766",
         example: "failed to create the new HNSEndpoint: hnsCall failed in Win32: The object already exists. (0x1392)",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "hns-network-name-exists",
@@ -87,6 +90,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/microsoft/hcsshim/issues/850",
         example: "E0716 13:54:33.083784    2472 main.go:291] Error registering network: failed to create HNSNetwork cbr0: hnsCall failed in Win32: A network with this name already exists. (0x803b0010)",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "hns-call-invalid-parameter",
@@ -97,6 +101,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/antrea-io/antrea/issues/2213",
         example: "F0329 23:35:27.090421    3936 main.go:58] Error running agent: error initializing agent: failed during hnsCallRawResponse: hnsCall failed in Win32: The parameter is incorrect. (0x57)",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "hns-network-not-found",
@@ -107,6 +112,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes/kubernetes/pull/78612",
         example: "E0628 16:57:08.673912    1180 proxier.go:564] Unable to find HNS Network specified by cbr0. Please check network name and CNI deployment",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "ip-forward-entry-exists",
@@ -117,6 +123,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/344",
         example: "FATA[2023-08-31T09:03:28-12:00] rpc error: code = Internal desc = could not create IP forward entry: The object already exists.",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "no-valid-interface",
@@ -127,6 +134,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/344",
         example: "E0831 09:03:33.330098   10044 main.go:204] Failed to find any valid interface to use: failed to get default interface: json: cannot unmarshal array into Go value of type struct { IfIndex int \"json:\\\"ifIndex\\\"\" }",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "waiting-for-hns-network",
@@ -137,6 +145,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/377",
         example: "Waiting for HNS network Calico to be created...",
         layout: false,
+        last_line: true,
     },
 ];
 
@@ -170,7 +179,9 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
 
 /// An ordinary pod whose sandbox gets no network, pointed at the node's networking pods.
 fn sandbox_finding(snapshot: &Snapshot, spec: &SpecRef<'_>, node: &str, event: &str) -> Finding {
-    let hit = find(SIGNATURES, &[event.to_string()]);
+    // The CNI's own failure may be another rule's signature (e.g. its API access, HP021).
+    let lines = [event.to_string()];
+    let hit = find(SIGNATURES, &lines).or_else(|| super::all().iter().find_map(|r| find(r.signatures, &lines)));
     let cause = hit.as_ref().map(|h| h.signature.cause).unwrap_or(
         "the CNI plugin fails to set up the pod's network, and on Windows the CNI and kube-proxy run as HostProcess pods on the node.",
     );

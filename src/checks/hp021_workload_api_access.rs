@@ -34,7 +34,7 @@ config on containerd 1.7+) and the RBAC its ServiceAccount needs.
 ## References
 - the sources listed with each log signature below
 "#,
-    rank: 46,
+    rank: 55,
     signatures: SIGNATURES,
     check,
 };
@@ -49,6 +49,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/302",
         example: "plugin type=\"calico\" failed (add): error creating calico client: host must be a URL or a host:port pair: \"https://\"",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "localhost-api-server",
@@ -59,6 +60,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/360",
         example: "dial tcp 127.0.0.1:6443: connectex: No connection could be made because the target machine actively refused it.",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "no-configuration-provided",
@@ -69,6 +71,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/343",
         example: "E0829 17:10:51.531215 3824 main.go:228] Failed to create SubnetManager: fail to create kubernetes config: invalid configuration: no configuration has been provided, try setting KUBERNETES_MASTER environment variable",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "rbac-forbidden",
@@ -79,6 +82,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/projectcalico/calico/issues/7445",
         example: "error=unable to query ClusterInformation to determine Calico version: connection is unauthorized: clusterinformations.crd.projectcalico.org \"default\" is forbidden: User \"system:node:appmana-006\" cannot get resource \"clusterinformations\" in API group \"crd.projectcalico.org\" at the cluster scope",
         layout: false,
+        last_line: false,
     },
 ];
 

@@ -9,11 +9,11 @@
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 
 use super::containers::host_process_specs;
-use super::evidence::finding_at_container;
+use super::evidence::{ObservationKind, finding_at_container, observations};
 use super::nodes::spec_node;
 use super::rule::Rule;
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{Snapshot, node_containerd, node_name};
+use crate::snapshot::{Snapshot, Source, SpecRef, node_containerd, node_name};
 
 /// A known failure line in a HostProcess container's log and what it means.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,6 +32,9 @@ pub struct Signature {
     pub source: &'static str,
     /// The real line, as reported; a unit test checks that the signature matches it.
     pub example: &'static str,
+    /// Only the last line counts: a message that a process prints while it waits (and that a
+    /// later line answers when the wait ends).
+    pub last_line: bool,
     /// The cause depends on the node's volume layout (containerd 1.6 or 1.7+): the finding
     /// says which one the pod's node has.
     pub layout: bool,
@@ -72,6 +75,13 @@ pub fn find<'s>(signatures: &'s [Signature], lines: &[String]) -> Option<Hit<'s>
     }
     let norm: Vec<String> = lines.iter().map(|l| normalise(l.trim())).collect();
     for sig in signatures {
+        if sig.last_line {
+            let Some(i) = norm.iter().rposition(|l| !l.is_empty()) else { continue };
+            if sig.matches(&norm[i]) {
+                return Some(Hit { signature: sig, line: quote(&lines[i..=i]), index: i });
+            }
+            continue;
+        }
         // Newest first: a window starting later is tried before one that starts earlier.
         for i in (0..norm.len()).rev() {
             for k in 1..=WINDOW.min(norm.len() - i) {
@@ -123,22 +133,51 @@ pub fn failing_containers(pod: &Pod) -> Vec<FailingContainer> {
     lists.into_iter().flatten().flatten().filter_map(failing).collect()
 }
 
-/// The findings of one rule's signatures on the logs of failing HostProcess containers: the
-/// root cause that the log names, with the line quoted, above the generic crash-loop finding.
+/// The status texts of a failing container: its waiting and terminated messages and the
+/// messages of the Warning events about it (what the runtime said when the process could not
+/// start, where no log exists).
+fn status_texts(snapshot: &Snapshot, spec: &SpecRef<'_>, container: &str) -> Vec<String> {
+    observations(snapshot, spec)
+        .iter()
+        .filter(|o| o.container == Some(container) && !o.message.is_empty())
+        .filter(|o| o.kind != ObservationKind::Condition)
+        .map(|o| o.message.to_string())
+        .collect()
+}
+
+/// The findings of one rule's signatures on failing HostProcess containers: their logs first,
+/// then their status texts. The root cause the line names, quoted, above the generic
+/// crash-loop finding. A container the rule already reported (from its own checks) is skipped.
 pub fn findings(rule: &Rule, snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    if rule.signatures.is_empty() || snapshot.logs.is_empty() {
+    if rule.signatures.is_empty() || snapshot.source != Source::Cluster {
         return;
     }
     for spec in host_process_specs(snapshot) {
         let Some(pod) = spec.pod else { continue };
         let ns = spec.namespace().unwrap_or("default");
         for fc in failing_containers(pod) {
-            let Some(log) = snapshot.log(ns, &spec.object.name, &fc.name) else { continue };
-            let Some(hit) = find(rule.signatures, &log.lines) else { continue };
+            let reported = |f: &Finding| {
+                f.rule == rule.id
+                    && f.severity == Severity::Error
+                    && f.object.as_ref() == Some(spec.object)
+                    && f.container.as_deref() == Some(&fc.name)
+            };
+            if out.iter().any(reported) {
+                continue;
+            }
+            let log = snapshot.log(ns, &spec.object.name, &fc.name);
+            let (hit, source) = match log.and_then(|l| find(rule.signatures, &l.lines)) {
+                Some(hit) => (hit, if log.is_some_and(|l| l.previous) { "log (previous attempt)" } else { "log" }),
+                None => match find(rule.signatures, &status_texts(snapshot, &spec, &fc.name)) {
+                    Some(hit) => (hit, "status"),
+                    None => continue,
+                },
+            };
             let node = spec_node(snapshot, &spec);
             let on = node.map(|n| format!(" on node {}", node_name(n))).unwrap_or_default();
+            let what = if source == "status" { "the runtime's message for" } else { "the log of" };
             let mut message = format!(
-                "the log of HostProcess container {:?} of pod {}/{}{on} shows why it fails: {}",
+                "{what} HostProcess container {:?} of pod {}/{}{on} shows why it fails: {}",
                 fc.name, ns, spec.object.name, hit.signature.cause
             );
             if hit.signature.layout {
@@ -149,8 +188,7 @@ pub fn findings(rule: &Rule, snapshot: &Snapshot, out: &mut Vec<Finding>) {
             }
             let mut f = finding_at_container(rule, &spec, Some(&fc.name), "", message, hit.signature.fix);
             f.severity = Severity::Error;
-            let attempt = if log.previous { " (previous attempt)" } else { "" };
-            f.evidence.push(format!("log {}{attempt} [{}]: {}", fc.name, hit.signature.id, hit.line));
+            f.evidence.push(format!("{source} {} [{}]: {}", fc.name, hit.signature.id, hit.line));
             out.push(f);
         }
     }
@@ -179,6 +217,7 @@ mod tests {
             source: "",
             example: "",
             layout: false,
+            last_line: false,
         },
         Signature {
             id: "b",
@@ -189,6 +228,7 @@ mod tests {
             source: "",
             example: "",
             layout: false,
+            last_line: false,
         },
     ];
 

@@ -57,6 +57,7 @@ registry! {
     hp019_crash_loop,
     hp020_host_network_service,
     hp021_workload_api_access,
+    hp022_controller_cannot_create_pods,
 }
 
 /// Look a rule up by id (case-insensitive) or by name.

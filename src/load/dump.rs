@@ -60,7 +60,8 @@ impl Collector {
         if path.as_os_str() == "-" {
             return self.reader("<stdin>", &mut std::io::stdin().lock());
         }
-        let meta = std::fs::metadata(path).map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
+        let meta =
+            std::fs::metadata(path).map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
         if meta.is_dir() {
             let mut files = Vec::new();
             walk(path, &mut files)?;
@@ -145,7 +146,8 @@ impl Collector {
     /// Index the pods added since the last call by their failing containers.
     fn index_pods(&mut self) {
         for pod in &self.loaded.snapshot.pods[self.indexed..] {
-            let key = (pod.metadata.namespace.clone().unwrap_or_default(), pod.metadata.name.clone().unwrap_or_default());
+            let key =
+                (pod.metadata.namespace.clone().unwrap_or_default(), pod.metadata.name.clone().unwrap_or_default());
             self.failing.insert(key, failing_containers(pod).into_iter().map(|f| f.name).collect());
         }
         self.indexed = self.loaded.snapshot.pods.len();
@@ -190,7 +192,7 @@ impl Collector {
         }
         if self.logs_read > 0 {
             s.notes.push(format!(
-                "the input holds {} container logs; the {} of failing containers were read",
+                "the input holds {} container logs; {} of them, of failing containers, were read",
                 self.logs_read,
                 s.logs.len()
             ));

@@ -11,4 +11,5 @@ pub const SIGNATURES: &[Signature] = &[Signature {
     source: "https://github.com/cloudwego/hertz/issues/739",
     example: "symlink D:\\goproject\\bin\\hz.exe D:\\goproject\\bin\\protoc-gen-hertz.exe: A required privilege is not held by the client.",
     layout: false,
+    last_line: false,
 }];

@@ -13,6 +13,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/moby/buildkit/issues/4826",
         example: "failed to set volume mount path for layer: failed to bind target \"C:\\\\\\\\ProgramData\\\\\\\\containerd\\\\\\\\root\\\\\\\\snapshots\\\\\\\\13462\\\\\\\\Files\" to root \"C:\\\\\\\\Windows\\\\\\\\SystemTemp\\\\\\\\buildkit-mount1038987703\": Zugriff verweigert",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "bind-target-job-object",
@@ -23,5 +24,6 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/microsoft/hcsshim/issues/1699",
         example: "Error: failed to create containerd task: failed to create shim task: failed to bind target \"\\\\\\\\?\\\\Volume{473e53c8-c55d-11ed-9601-ba2be9735a86}\\\\\" to root \"C:\\\\UnrealEngine\" for job object: Do not attach the filter to the volume at this time.: unknown",
         layout: false,
+        last_line: false,
     },
 ];

@@ -15,6 +15,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/343",
         example: "W0829 17:10:51.520129 3824 client_config.go:622] error creating inClusterConfig, falling back to default config: open /var/run/secrets/kubernetes.io/serviceaccount/token: The system cannot find the path specified.",
         layout: true,
+        last_line: false,
     },
     Signature {
         id: "sa-token-path-not-found",
@@ -25,6 +26,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes/kubernetes/issues/104562",
         example: "Could not init in cluster config: open /var/run/secrets/kubernetes.io/serviceaccount/token: The system cannot find the path specified.",
         layout: true,
+        last_line: false,
     },
     Signature {
         id: "ca-path-under-sandbox",
@@ -35,6 +37,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/341",
         example: "E0823 04:52:11.072109    3916 server.go:494] \"Error running ProxyServer\" err=\"invalid configuration: unable to read certificate-authority C:\\\\C\\\\7abacb212fd1\\\\var\\\\lib\\\\kube-proxy\\\\var\\\\run\\\\secrets\\\\kubernetes.io\\\\serviceaccount\\\\ca.crt for default due to open C:\\\\C\\\\7abacb212fd1\\\\var\\\\lib\\\\kube-proxy\\\\var\\\\run\\\\secrets\\\\kubernetes.io\\\\serviceaccount\\\\ca.crt: The system cannot find the path specified.\"",
         layout: true,
+        last_line: false,
     },
     Signature {
         id: "hpc-mounts-path-not-found",
@@ -45,6 +48,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/337",
         example: "Get-Content : Cannot find path \n'C:\\hpc\\08e67f231fac02709e443f7e8e688399e8eab64e9c633e994f2e5bc889766dbd\\mounts\\var\\lib\\kube-proxy\\kubeconfig.conf' \nbecause it does not exist.",
         layout: true,
+        last_line: false,
     },
     Signature {
         id: "hpc-path-not-found",
@@ -55,6 +59,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/377",
         example: "Get-Content : Cannot find path 'C:\\hpc\\var\\lib\\kube-proxy\\kubeconfig.conf' because it does not exist.",
         layout: true,
+        last_line: false,
     },
     Signature {
         id: "createfile-sandbox-path",
@@ -65,6 +70,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/235",
         example: "E0718 04:04:25.643865    2612 server.go:495] \"Error running ProxyServer\" err=\"CreateFile C:\\\\hpc\\\\/var/lib/kube-proxy/kubeconfig.conf: The system cannot find the path specified.\"",
         layout: true,
+        last_line: false,
     },
     Signature {
         id: "copy-onto-bound-volume-denied",
@@ -75,5 +81,6 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/289",
         example: "    + CategoryInfo          : PermissionDenied: (C:\\hpc\\etc\\kube-flannel\\net-conf.json:FileInfo) [Copy-Item], UnauthorizedAccessException",
         layout: true,
+        last_line: false,
     },
 ];

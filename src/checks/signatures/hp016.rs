@@ -13,6 +13,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes/kubernetes/pull/120113",
         example: "'c:\\hpc\\agnhost' is not recognized as an internal or external command,",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "powershell-term-not-recognized",
@@ -26,6 +27,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/projectcalico/calico/issues/11109",
         example: "hostname : The term 'hostname' is not recognized as the name of a cmdlet, function, script file, or operable program.",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "start-process-class-not-registered",
@@ -36,6 +38,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/microsoft/Windows-Containers/issues/371",
         example: "Start-Process : This command cannot be run due to the error: Class not registered.",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "execution-policy",
@@ -49,5 +52,6 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/winsw/winsw/issues/931",
         example: "File C:\\AppData\\myservice.ps1 cannot be loaded because running scripts is disabled on this system. For more information, see about_Execution_Policies at https:/go.microsoft.com/fwlink/?LinkID=135170.",
         layout: false,
+        last_line: false,
     },
 ];

@@ -12,6 +12,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/microsoft/windows-container-tools/issues/75",
         example: "Program 'LogMonitor.exe' failed to run: The specified executable is not a valid application for this OS platform.At line:1 char:1",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "hns-module-parameter-mismatch",
@@ -22,5 +23,6 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/300",
         example: "New-HnsNetwork : A parameter cannot be found that matches parameter name 'SubnetPolicies'.",
         layout: false,
+        last_line: false,
     },
 ];

@@ -12,6 +12,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/Azure/AKS/issues/2693",
         example: "Failed to connect to csi-proxy v1beta with error: open \\\\.\\\\pipe\\\\csi-proxy-filesystem-v1beta1: The system cannot find the file specified.",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "csi-proxy-panic",
@@ -22,6 +23,7 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-csi/csi-driver-smb/issues/663",
         example: "panic: ([]error) 0xc000004c00",
         layout: false,
+        last_line: false,
     },
     Signature {
         id: "sharing-violation",
@@ -32,5 +34,6 @@ pub const SIGNATURES: &[Signature] = &[
         source: "https://github.com/kubernetes-sigs/sig-windows-tools/issues/171",
         example: "netplugin failed with no error message: fork/exec \\\\opt\\\\cni\\\\bin\\\\win-bridge.exe: The process cannot access the file because it is being used by another process.",
         layout: false,
+        last_line: false,
     },
 ];
