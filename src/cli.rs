@@ -238,7 +238,7 @@ pub struct LintArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// Rule id (HP001) or name; omit to list every rule
+    /// Rule id (HP001), rule name or log signature id; omit to list every rule
     pub rule: Option<String>,
 }
 

@@ -134,7 +134,7 @@ fn lint_yaml_and_sarif() {
     let out = bin().args(["lint", "-o", "sarif", "-f"]).arg(&f).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], "2.1.0");
-    assert_eq!(v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 19);
+    assert_eq!(v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 22, "HP001–HP022");
     let r = &v["runs"][0]["results"][0];
     assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() > 0);
 }
@@ -233,6 +233,14 @@ fn explain_lists_and_documents_rules() {
     }
     bin().args(["explain", "hp001"]).assert().success().stdout(predicate::str::contains("## Why is this bad?"));
     bin().args(["explain", "HP999"]).assert().code(2);
+    // A rule lists the log lines it explains with their sources; a signature explains itself.
+    bin().args(["explain", "HP014"]).assert().success().stdout(predicate::str::contains("## Log signatures"));
+    bin()
+        .args(["explain", "hpc-path-not-found"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("log signature of HP014"))
+        .stdout(predicate::str::contains("Source: https://github.com/"));
 }
 
 fn kubeconfig(dir: &std::path::Path, server: &str) -> PathBuf {

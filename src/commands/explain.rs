@@ -1,33 +1,26 @@
-//! `explain [HPnnn]`: a rule's documentation, or the list of rules.
-
-use colored::Colorize;
+//! `explain [HPnnn|NAME|SIGNATURE]`: a rule's documentation (with its log signatures), one log
+//! signature, or the list of rules.
 
 use crate::checks;
 use crate::cli::ExplainArgs;
 use crate::error::{Error, ExitCode, Result};
+use crate::output::explain::{rule_doc, rule_table, signature_doc};
 
 pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
     let text = match &args.rule {
-        None => {
-            let mut t = crate::output::table(&["RULE", "NAME", "SEVERITY", "SUMMARY"]);
-            for r in checks::all() {
-                t.add_row(vec![r.id, r.name, r.severity.as_str(), r.summary]);
+        None => rule_table(checks::all()),
+        Some(id) => match checks::find(id) {
+            Some(r) => rule_doc(r),
+            None => {
+                let (rule, sig) = checks::all()
+                    .iter()
+                    .find_map(|r| r.signatures.iter().find(|s| s.id == id.as_str()).map(|s| (*r, s)))
+                    .ok_or_else(|| {
+                        Error::Usage(format!("no rule {id:?}; run `kubectl hostprocess explain` to list the rules"))
+                    })?;
+                signature_doc(rule, sig)
             }
-            crate::output::render_table(&t)
-        }
-        Some(id) => {
-            let r = checks::find(id).ok_or_else(|| {
-                Error::Usage(format!("no rule {id:?}; run `kubectl hostprocess explain` to list the rules"))
-            })?;
-            format!(
-                "{} ({}) — {}\nDefault severity: {}\n\n{}\n",
-                r.id.bold(),
-                r.name,
-                r.summary,
-                r.severity.as_str(),
-                r.doc.trim_end()
-            )
-        }
+        },
     };
     crate::output::print(&text)?;
     Ok(ExitCode::Ok)

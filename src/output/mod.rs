@@ -2,6 +2,7 @@
 
 pub mod doctor;
 pub mod exec;
+pub mod explain;
 pub mod human;
 pub mod nodes;
 pub mod report;
