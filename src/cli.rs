@@ -191,6 +191,9 @@ pub struct DoctorArgs {
     /// Exit 0 even when findings are reported (like ruff's --exit-zero)
     #[arg(long)]
     pub exit_zero: bool,
+    /// Read the logs of at most N failing HostProcess containers (live; 0 = no logs)
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_logs: usize,
 }
 
 /// `--fail-on`: the lowest severity that makes the run exit 1 (the domain's `Severity`).

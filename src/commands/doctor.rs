@@ -111,7 +111,7 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
             let kube = kube::connect(global).await?;
             let ns = if args.all_namespaces { None } else { Some(kube.namespace.clone()) };
             let kinds: Vec<&str> = targets.iter().map(|t| t.kind.as_str()).collect();
-            let s = load::collect_live(&kube, ns.as_deref(), args.selector.as_deref(), &kinds).await?;
+            let s = load::collect_live(&kube, ns.as_deref(), args.selector.as_deref(), &kinds, args.max_logs).await?;
             tracing::info!("doctor made {} API requests", kube.requests.load(std::sync::atomic::Ordering::Relaxed));
             s
         }

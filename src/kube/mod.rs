@@ -4,6 +4,7 @@
 pub mod client;
 pub mod collect;
 pub mod lean;
+pub mod logs;
 
 pub use client::{Kube, connect};
 

@@ -1,6 +1,7 @@
 //! The live source of `doctor`: one paginated LIST per kind (nodes, namespaces, pods, Warning
 //! events, DaemonSets; Deployments/ReplicaSets, StatefulSets and Jobs only when a pod, an event
-//! or a target points at them), kept as typed objects in the snapshot.
+//! or a target points at them), kept as typed objects in the snapshot; then the logs of the
+//! failing HostProcess containers, capped by `--max-logs` (the only requests per object).
 
 use std::io::IsTerminal;
 
@@ -9,7 +10,10 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Namespace, Node};
 
 use super::workloads::TypedWorkload;
+use crate::checks::containers::is_host_process;
+use crate::checks::logs::failing_containers;
 use crate::error::{Error, Result};
+use crate::kube::logs::{LogRequest, read_logs};
 use crate::kube::{Kube, collect};
 use crate::snapshot::{Snapshot, Source};
 
@@ -17,14 +21,33 @@ fn add_workloads<T: TypedWorkload>(items: Vec<T>, snapshot: &mut Snapshot) {
     snapshot.workloads.extend(items.into_iter().filter_map(T::into_workload));
 }
 
+/// The logs to read: the failing containers of HostProcess pods, in namespace/pod order.
+fn log_requests(s: &Snapshot) -> Vec<LogRequest> {
+    let mut out = Vec::new();
+    for pod in s.pods.iter().filter(|p| p.spec.as_ref().is_some_and(is_host_process)) {
+        for fc in failing_containers(pod) {
+            out.push(LogRequest {
+                namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+                pod: pod.metadata.name.clone().unwrap_or_default(),
+                container: fc.name,
+                previous: fc.previous,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
+    out
+}
+
 /// Collect a Snapshot from the live cluster, in `namespace` (all without) and with a label
 /// `selector`. `kinds` names kinds that must be listed whatever the pods and events say (the
-/// kinds of doctor's targets).
+/// kinds of doctor's targets). The logs of at most `max_logs` failing HostProcess containers
+/// are read (0: none); what was skipped is said in the snapshot's notes.
 pub async fn collect_live(
     kube: &Kube,
     namespace: Option<&str>,
     selector: Option<&str>,
     kinds: &[&str],
+    max_logs: usize,
 ) -> Result<Snapshot> {
     let spinner = progress("collecting nodes, namespaces, pods, events and workloads");
     let (version, nodes, namespaces, pods, events, daemonsets) = tokio::join!(
@@ -64,7 +87,19 @@ pub async fn collect_live(
     };
     let want_deploy = points_at(&["ReplicaSet", "Deployment"]);
     let (want_sts, want_jobs) = (points_at(&["StatefulSet"]), points_at(&["Job"]));
-    let (deployments, replicasets, statefulsets, jobs) = tokio::join!(
+    let mut wanted = log_requests(&s);
+    let failing = wanted.len();
+    wanted.truncate(max_logs);
+    match (failing, max_logs) {
+        (0, _) => {}
+        (n, 0) => s.notes.push(format!("container logs are off (--max-logs 0): {n} failing HostProcess containers not read")),
+        (n, cap) if n > cap => s.notes.push(format!(
+            "read the logs of {cap} of {n} failing HostProcess containers (--max-logs {cap}); {} skipped",
+            n - cap
+        )),
+        (n, _) => s.notes.push(format!("read the logs of {n} failing HostProcess containers")),
+    }
+    let (deployments, replicasets, statefulsets, jobs, logs) = tokio::join!(
         async {
             if want_deploy {
                 collect::list_all::<Deployment>(kube, namespace, selector, "deployments").await
@@ -89,7 +124,9 @@ pub async fn collect_live(
         async {
             if want_jobs { collect::list_all::<Job>(kube, namespace, selector, "jobs").await } else { Ok(Vec::new()) }
         },
+        read_logs(kube, wanted),
     );
+    s.logs = logs;
     add_workloads(deployments?, &mut s);
     add_workloads(replicasets?, &mut s);
     add_workloads(statefulsets?, &mut s);
