@@ -27,11 +27,7 @@ pub struct LogRequest {
 /// Read the logs, concurrently. A log the server cannot give (the container never ran, the
 /// previous attempt is gone, no RBAC for `pods/log`) is kept with its reason, not an error.
 pub async fn read_logs(kube: &Kube, requests: Vec<LogRequest>) -> Vec<ContainerLog> {
-    futures::stream::iter(requests)
-        .map(|r| read_log(kube, r))
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await
+    futures::stream::iter(requests).map(|r| read_log(kube, r)).buffer_unordered(CONCURRENCY).collect().await
 }
 
 async fn read_log(kube: &Kube, r: LogRequest) -> ContainerLog {

@@ -92,7 +92,9 @@ pub async fn collect_live(
     wanted.truncate(max_logs);
     match (failing, max_logs) {
         (0, _) => {}
-        (n, 0) => s.notes.push(format!("container logs are off (--max-logs 0): {n} failing HostProcess containers not read")),
+        (n, 0) => {
+            s.notes.push(format!("container logs are off (--max-logs 0): {n} failing HostProcess containers not read"))
+        }
         (n, cap) if n > cap => s.notes.push(format!(
             "read the logs of {cap} of {n} failing HostProcess containers (--max-logs {cap}); {} skipped",
             n - cap

@@ -88,6 +88,15 @@ container_status() {
     "$name" "$image" "$restarts" "$wr" "$wmsg" "$last"
 }
 
+# crash_status NAME IMAGE RESTARTS EXIT_CODE CONTAINER_ID: a container that ran and exited with
+# EXIT_CODE and now waits in CrashLoopBackOff (lastState.terminated reason Error).
+crash_status() {
+  local name=$1 image=$2 restarts=$3 code=$4 cid=$5 t
+  t=$(now_ts)
+  printf '{"name":"%s","image":"%s","imageID":"","ready":false,"started":false,"restartCount":%s,"containerID":"containerd://%s","state":{"waiting":{"reason":"CrashLoopBackOff","message":"back-off 5m0s restarting failed container=%s"}},"lastState":{"terminated":{"exitCode":%s,"reason":"Error","startedAt":"%s","finishedAt":"%s","containerID":"containerd://%s"}}}' \
+    "$name" "$image" "$restarts" "$cid" "$name" "$code" "$t" "$t" "$cid"
+}
+
 # ns_create NAME [PSA_LEVEL]: namespace (enforce=privileged unless given), then wait for its SA.
 ns_create() {
   kc apply -f - >/dev/null <<EOF
