@@ -72,6 +72,7 @@ TARGETS = {  # key: (comparison, limit, text)
     "doctor_floor_ratio": ("le", 1.5, "<= 1.5x floor"),
     "doctor_api_requests": ("le", 8, "<= 8"),
     "doctor_api_requests_small": ("le", 8, "<= 8"),
+    "doctor_log_requests": ("le", 20, "<= --max-logs (20)"),
     "doctor_peak_rss_mb_per_1k_pods": ("le", 25, "<= 25 MB"),
     "fanout_vs_one_node_ratio": ("le", 5, "<= 5x"),
     "fanout_vs_serial_speedup": ("ge", 50, ">= 50x"),
@@ -218,8 +219,9 @@ def cluster_size(api):
 
 # ---- doctor -----------------------------------------------------------------------------------
 
-def doctor_argv(verbose=""):
-    return [BIN] + ([verbose] if verbose else []) + ["doctor", "-A", "-o", "json"]
+def doctor_argv(verbose="", logs=False):
+    """doctor -A; without `logs`, --max-logs 0: the LIST-only run the floor replays."""
+    return [BIN] + ([verbose] if verbose else []) + ["doctor", "-A", "-o", "json"] + ([] if logs else ["--max-logs", "0"])
 
 
 def run_floor(tag, requests):
@@ -359,7 +361,34 @@ def doctor_suite(api, tag, repeat):
         "floor_seconds": statistics.median(f["seconds"] for f in floors), "floor_runs": floors,
     }
     res["floor_ratio"] = round(res["seconds"] / res["floor_seconds"], 2)
+    res["logs"] = logs_suite(tag, repeat)
     return res
+
+
+def logs_suite(tag, repeat):
+    """doctor with its default --max-logs against --max-logs 0, with kwok running (it serves the
+    logs): wall time of each, and the log requests doctor made (its own -v count)."""
+    log(f"doctor with and without container logs ({tag}), {repeat} run(s) each")
+    with_logs, without = [], []
+    for _ in range(repeat):
+        with_logs.append(measure(doctor_argv(logs=True), stdout=os.devnull)[1])
+        without.append(measure(doctor_argv(), stdout=os.devnull)[1])
+    counts = {}
+    for name, logs in (("with_logs", True), ("without_logs", False)):
+        err = out_path(f"doctor-{tag}-{name}.err")
+        measure(doctor_argv("-v", logs=logs), stdout=os.devnull, stderr=err)
+        text = open(err, errors="replace").read()
+        m = re.search(r"made (\d+) API requests", text)
+        counts[name] = int(m.group(1)) if m else None
+        n = re.search(r"note: read the logs of (\d+)(?: of (\d+))? failing", text)
+        if logs and n:
+            counts["logs_read"] = int(n.group(1))
+            counts["failing_containers"] = int(n.group(2) or n.group(1))
+    with_s, without_s = statistics.median(with_logs), statistics.median(without)
+    return {"seconds_with_logs": round(with_s, 3), "seconds_without_logs": round(without_s, 3),
+            "log_requests": (counts["with_logs"] - counts["without_logs"])
+            if None not in (counts.get("with_logs"), counts.get("without_logs")) else None,
+            **counts}
 
 
 def popeye_suite(tag):
@@ -559,6 +588,11 @@ def table(r):
         ("  checks + output after the last response",
          f"{r['doctor']['vv_timeline']['_after_last_response_s']:.2f} s of {r['doctor']['vv_timeline']['_total_s']:.2f} s (-vv run)", "", ""),
         ("  peak RSS", f"{r['doctor_peak_rss_mb']:.0f} MB", "", ""),
+        ("  with logs (default --max-logs 20) / --max-logs 0",
+         f"{r['doctor']['logs']['seconds_with_logs']:.2f} s / {r['doctor']['logs']['seconds_without_logs']:.2f} s", "", ""),
+        ("  log requests (failing HostProcess containers)",
+         f"{r['doctor']['logs']['log_requests']} ({r['doctor']['logs'].get('failing_containers')} failing)",
+         *verdict("doctor_log_requests", r["doctor"]["logs"]["log_requests"] or 0)),
         ("  peak RSS per 1,000 pods", f"{r['doctor_peak_rss_mb_per_1k_pods']:.1f} MB",
          *verdict("doctor_peak_rss_mb_per_1k_pods", r["doctor_peak_rss_mb_per_1k_pods"])),
     ]
