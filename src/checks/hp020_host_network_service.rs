@@ -2,7 +2,8 @@
 
 use super::containers::is_host_process;
 use super::evidence::{ObservationKind, observations};
-use super::logs::{Signature, failing_containers, find};
+use super::logs::{failing_containers, find};
+use super::signature::Signature;
 use super::nodes::spec_node;
 use super::rule::Rule;
 use crate::finding::{Finding, Severity};

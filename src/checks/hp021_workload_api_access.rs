@@ -1,6 +1,6 @@
 //! HP021 workload-api-access: the workload cannot use the API server with the config it built.
 
-use super::logs::Signature;
+use super::signature::Signature;
 use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;

@@ -12,33 +12,9 @@ use super::containers::host_process_specs;
 use super::evidence::{ObservationKind, finding_at_container, observations};
 use super::nodes::spec_node;
 use super::rule::Rule;
+use super::signature::Signature;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{Snapshot, Source, SpecRef, node_containerd, node_name};
-
-/// A known failure line in a HostProcess container's log and what it means.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Signature {
-    /// Stable id, e.g. `hpc-path-not-found`: quoted in findings, listed by `explain`.
-    pub id: &'static str,
-    /// Every one of these must appear (compared lower-cased, `\\` read as `\`).
-    pub all: &'static [&'static str],
-    /// At least one of these must appear (none given: no such condition).
-    pub any: &'static [&'static str],
-    /// What it means: the root cause, specific to this line.
-    pub cause: &'static str,
-    /// What to do.
-    pub fix: &'static str,
-    /// Where the line was seen: a public report or the upstream source.
-    pub source: &'static str,
-    /// The real line, as reported; a unit test checks that the signature matches it.
-    pub example: &'static str,
-    /// Only the last line counts: a message that a process prints while it waits (and that a
-    /// later line answers when the wait ends).
-    pub last_line: bool,
-    /// The cause depends on the node's volume layout (containerd 1.6 or 1.7+): the finding
-    /// says which one the pod's node has.
-    pub layout: bool,
-}
 
 /// Lines of a window: the line itself and the ones PowerShell may have wrapped onto.
 const WINDOW: usize = 3;

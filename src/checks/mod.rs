@@ -14,6 +14,7 @@ pub mod node_rules;
 pub mod nodes;
 pub mod rule;
 pub mod scheduling;
+pub mod signature;
 pub mod signatures;
 #[cfg(test)]
 pub mod testutil;

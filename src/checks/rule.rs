@@ -20,7 +20,7 @@ pub struct Rule {
     /// root cause.
     pub rank: u8,
     /// Known failure lines in container logs that this rule explains (see `checks::logs`).
-    pub signatures: &'static [super::logs::Signature],
+    pub signatures: &'static [super::signature::Signature],
     pub check: fn(&Snapshot, &mut Vec<Finding>),
 }
 

@@ -4,7 +4,7 @@
 use colored::Colorize;
 
 use crate::checks::Rule;
-use crate::checks::logs::Signature;
+use crate::checks::signature::Signature;
 
 /// The table of every rule.
 pub fn rule_table(rules: &[&Rule]) -> String {

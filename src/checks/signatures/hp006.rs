@@ -1,6 +1,6 @@
 //! HP006's log signatures: the account the container runs as lacks a privilege.
 
-use crate::checks::logs::Signature;
+use crate::checks::signature::Signature;
 
 pub const SIGNATURES: &[Signature] = &[Signature {
     id: "privilege-not-held",

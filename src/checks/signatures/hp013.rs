@@ -1,7 +1,7 @@
 //! HP013's log signatures: what the HostProcess job object (a server silo since containerd 1.7)
 //! cannot do.
 
-use crate::checks::logs::Signature;
+use crate::checks::signature::Signature;
 
 pub const SIGNATURES: &[Signature] = &[
     Signature {

@@ -1,6 +1,6 @@
 //! HP014's log signatures: paths that exist in one containerd volume layout and not in the other.
 
-use crate::checks::logs::Signature;
+use crate::checks::signature::Signature;
 
 pub const SIGNATURES: &[Signature] = &[
     Signature {

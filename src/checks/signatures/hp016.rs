@@ -1,7 +1,7 @@
 //! HP016's log signatures: commands that resolve on the host, where the image's files and
 //! tools are not.
 
-use crate::checks::logs::Signature;
+use crate::checks::signature::Signature;
 
 pub const SIGNATURES: &[Signature] = &[
     Signature {

@@ -1,6 +1,6 @@
 //! HP017's log signatures: image content that cannot run on this host.
 
-use crate::checks::logs::Signature;
+use crate::checks::signature::Signature;
 
 pub const SIGNATURES: &[Signature] = &[
     Signature {

@@ -1,6 +1,6 @@
 //! HP019's log signatures: crash causes that no more specific rule owns, named by the line.
 
-use crate::checks::logs::Signature;
+use crate::checks::signature::Signature;
 
 pub const SIGNATURES: &[Signature] = &[
     Signature {
