@@ -137,6 +137,10 @@ pub struct ContainerLog {
     pub request_error: Option<String>,
 }
 
+/// The exit code of a terminated state whose input did not carry one (a hand-made or cut
+/// bundle): "unknown", never 0. The loaders set it; findings print it as `unknown`.
+pub const UNKNOWN_EXIT: i32 = i32::MIN;
+
 /// The bytes of each container log kept, from its end: failure lines are at the end.
 pub const LOG_TAIL_BYTES: usize = 64 * 1024;
 

@@ -2,7 +2,7 @@
 //! findings that carry it.
 
 use crate::finding::Finding;
-use crate::snapshot::{Snapshot, Source, SpecRef};
+use crate::snapshot::{Snapshot, Source, SpecRef, UNKNOWN_EXIT};
 
 use super::containers::container_path;
 use super::rule::Rule;
@@ -52,7 +52,7 @@ impl<'a> Observation<'a> {
     pub fn line(&self) -> String {
         let mut msg = self.message.trim().to_string();
         if matches!(self.kind, ObservationKind::Terminated | ObservationKind::LastTerminated) {
-            let code = self.exit_code.map(|c| format!("exit code {c}")).unwrap_or_default();
+            let code = self.exit_code.map(|c| format!("exit code {c}")).unwrap_or_else(|| "exit code unknown".into());
             msg = match (code.is_empty(), msg.is_empty()) {
                 (false, false) => format!("{code}: {msg}"),
                 (false, true) => code,
@@ -112,7 +112,7 @@ pub fn observations<'a>(snapshot: &'a Snapshot, spec: &SpecRef<'a>) -> Vec<Obser
             if let Some(t) = state.and_then(|s| s.terminated.as_ref()) {
                 out.push(Observation {
                     container: name,
-                    exit_code: Some(t.exit_code),
+                    exit_code: Some(t.exit_code).filter(|c| *c != UNKNOWN_EXIT),
                     ..Observation::of(kind, &t.reason, &t.message)
                 });
             }

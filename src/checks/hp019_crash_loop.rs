@@ -6,7 +6,7 @@ use super::containers::{container_path, host_process_specs};
 use super::evidence::{Observation, ObservationKind, evidence_lines, observations};
 use super::rule::Rule;
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{Snapshot, Source};
+use crate::snapshot::{Snapshot, Source, UNKNOWN_EXIT};
 
 pub static RULE: Rule = Rule {
     id: "HP019",
@@ -91,7 +91,8 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 continue;
             }
             let t = now.filter(|t| failed_run(t)).or(last);
-            let code = t.map(|t| t.exit_code.to_string()).unwrap_or_else(|| "unknown".into());
+            let code = t.map(|t| t.exit_code).filter(|c| *c != UNKNOWN_EXIT).map(|c| c.to_string());
+            let code = code.unwrap_or_else(|| "unknown".into());
             let reason = t.and_then(|t| t.reason.as_deref()).unwrap_or("unknown");
             let state = if looping {
                 "is in CrashLoopBackOff"
@@ -121,7 +122,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 .filter(|o| match o.kind {
                     ObservationKind::Waiting => o.reason == "CrashLoopBackOff",
                     ObservationKind::Terminated | ObservationKind::LastTerminated => {
-                        o.exit_code.is_some_and(|c| c != 0)
+                        o.exit_code.is_none_or(|c| c != 0)
                     }
                     ObservationKind::Event => o.reason == "BackOff",
                     ObservationKind::Condition => false,

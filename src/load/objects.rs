@@ -11,7 +11,7 @@ use super::workloads::{is_workload_kind, workload_from_value};
 use super::yaml::{Document, PathMap};
 use crate::error::Error;
 use crate::finding::{Finding, Location, ObjectRef};
-use crate::snapshot::{Snapshot, pod_ref};
+use crate::snapshot::{Snapshot, UNKNOWN_EXIT, pod_ref};
 
 /// Where an object of a snapshot came from, to turn field paths into file positions.
 #[derive(Debug, Clone)]
@@ -22,6 +22,28 @@ pub struct Origin {
     pub prefix: String,
     /// For fragments: the part of the canonical path that is not in the file (`spec.`).
     pub strip: &'static str,
+}
+
+/// A terminated state without `exitCode` decodes as exit code 0; mark it unknown instead
+/// ([`UNKNOWN_EXIT`]), so no finding says a failed container exited 0.
+fn mark_unknown_exit_codes(v: &Value, pod: &mut Pod) {
+    let Some(status) = pod.status.as_mut() else { return };
+    let lists = [
+        ("initContainerStatuses", &mut status.init_container_statuses),
+        ("containerStatuses", &mut status.container_statuses),
+        ("ephemeralContainerStatuses", &mut status.ephemeral_container_statuses),
+    ];
+    for (key, list) in lists {
+        let (Some(list), Some(raw)) = (list.as_mut(), v["status"][key].as_array()) else { continue };
+        for (cs, raw) in list.iter_mut().zip(raw) {
+            for (state, field) in [(cs.state.as_mut(), "state"), (cs.last_state.as_mut(), "lastState")] {
+                let Some(t) = state.and_then(|s| s.terminated.as_mut()) else { continue };
+                if raw[field]["terminated"].get("exitCode").is_none() {
+                    t.exit_code = UNKNOWN_EXIT;
+                }
+            }
+        }
+    }
 }
 
 /// A snapshot built from files, with the origin of each object.
@@ -89,7 +111,8 @@ impl Loaded {
                 }
             }
             Some("Pod") => {
-                if let Some(pod) = self.decode::<Pod>(file, doc_no, v) {
+                if let Some(mut pod) = self.decode::<Pod>(file, doc_no, v) {
+                    mark_unknown_exit_codes(v, &mut pod);
                     self.origins.insert(pod_ref(&pod), origin(""));
                     self.snapshot.pods.push(pod);
                 }
@@ -200,6 +223,40 @@ mod tests {
     use crate::load::yaml::parse_documents;
 
     const MULTI: &str = "# header\napiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: c\n    image: x\n---\nkind: DaemonSet\napiVersion: apps/v1\nmetadata:\n  name: ds\n  namespace: kube-system\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers:\n      - name: c\n";
+
+    /// A terminated state without exitCode is "unknown" in every finding, never exit code 0.
+    #[test]
+    fn a_missing_exit_code_is_unknown_never_zero() {
+        let pod = serde_json::json!({"kind": "Pod", "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {"hostNetwork": true, "securityContext": {"windowsOptions": {"hostProcess": true}},
+                     "containers": [{"name": "c", "image": "x"}]},
+            "status": {"containerStatuses": [{"name": "c", "image": "x", "imageID": "", "ready": false,
+                "restartCount": 3, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                "lastState": {"terminated": {"reason": "Error"}}}]}});
+        let mut loaded = Loaded::default();
+        let doc = loaded.begin_document("dump");
+        loaded.add_object("dump", doc, 0, &pod);
+        let mut s = loaded.snapshot;
+        s.source = crate::snapshot::Source::Cluster;
+        let f: Vec<_> = crate::checks::run(&s).into_iter().filter(|f| f.rule == "HP019").collect();
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("last exit code unknown, reason Error"), "{}", f[0].message);
+        assert!(f[0].evidence.contains(&"Error: exit code unknown".to_string()), "{:?}", f[0].evidence);
+        // With the code given, it is quoted as is.
+        let mut pod = pod;
+        pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] = serde_json::json!(0);
+        let mut loaded = Loaded::default();
+        loaded.add_object("dump", 0, 0, &pod);
+        let t = loaded.snapshot.pods[0].status.as_ref().unwrap().container_statuses.as_ref().unwrap()[0]
+            .last_state
+            .as_ref()
+            .unwrap()
+            .terminated
+            .as_ref()
+            .unwrap()
+            .exit_code;
+        assert_eq!(t, 0);
+    }
 
     #[test]
     fn loads_pods_workloads_lists_and_fragments() {
