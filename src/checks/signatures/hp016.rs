@@ -18,16 +18,24 @@ pub const SIGNATURES: &[Signature] = &[
     Signature {
         id: "powershell-term-not-recognized",
         all: &[],
-        any: &[
-            "is not recognized as the name of a cmdlet, function, script file, or operable program",
-            "fullyqualifiederrorid : commandnotfoundexception",
-        ],
+        any: &["is not recognized as the name of a cmdlet, function, script file, or operable program"],
         cause: "PowerShell could not find the command on this host: HostProcess containers run with the image's PATH (a Dockerfile ENV PATH without C:\\Windows\\System32 hides host tools), and tools that only the image has (pwsh, a module's cmdlets) are not on the host.",
         fix: "keep C:\\Windows\\System32 in the image's PATH, call host tools by full path ($env:SystemRoot\\System32\\…), use powershell.exe rather than pwsh, and import the modules the script needs",
         source: "https://github.com/projectcalico/calico/issues/11109",
         example: "hostname : The term 'hostname' is not recognized as the name of a cmdlet, function, script file, or operable program.",
         layout: false,
         last_line: false,
+    },
+    Signature {
+        id: "powershell-command-not-found",
+        all: &["fullyqualifiederrorid : commandnotfoundexception"],
+        any: &[],
+        cause: "PowerShell could not find a command on this host (its error id; the message itself may be in the node's language): HostProcess containers run with the image's PATH, and tools only the image has are not on the host.",
+        fix: "keep C:\\Windows\\System32 in the image's PATH, call host tools by full path, use powershell.exe rather than pwsh, and import the modules the script needs",
+        source: "https://github.com/projectcalico/calico/issues/11109",
+        example: "    + FullyQualifiedErrorId : CommandNotFoundException",
+        last_line: false,
+        layout: false,
     },
     Signature {
         id: "start-process-class-not-registered",
