@@ -26,6 +26,9 @@ pub const DUMP_COMMAND: &str = "kubectl get nodes,namespaces,pods,events,daemons
 /// Largest single YAML file of a dump (YAML is parsed whole; JSON and logs are streamed).
 pub const MAX_DUMP_BYTES: usize = 2 * 1024 * 1024 * 1024 - 1;
 
+/// Logs kept while their pods are not known yet, at most (the rest are dropped and counted).
+const MAX_PENDING_LOG_BYTES: usize = 128 * 1024 * 1024;
+
 /// Fill a Snapshot from one dump (`-` is stdin). With `namespace`, keep only the pods,
 /// workloads, events and logs of that namespace, as a namespaced live run would see them.
 pub fn load_dump(path: &Path, namespace: Option<&str>) -> Result<Snapshot> {
@@ -50,8 +53,11 @@ struct Collector {
     /// Pods indexed so far: (namespace, name) → their failing containers.
     failing: HashMap<(String, String), HashSet<String>>,
     indexed: usize,
-    /// Logs whose pod was not seen yet (archive order need not put pods first).
+    /// Logs whose pod was not seen yet (archive order need not put pods first), and their size.
     pending: Vec<ContainerLog>,
+    pending_bytes: usize,
+    /// Logs dropped because the pending ones passed [`MAX_PENDING_LOG_BYTES`].
+    dropped_logs: usize,
     logs_read: usize,
 }
 
@@ -159,7 +165,15 @@ impl Collector {
         match self.failing.get(&(log.namespace.clone(), log.pod.clone())) {
             Some(failing) if failing.contains(&log.container) => self.loaded.snapshot.logs.push(log),
             Some(_) => {}
-            None => self.pending.push(log),
+            None => {
+                let bytes: usize = log.lines.iter().map(|l| l.len() + 1).sum();
+                if self.pending_bytes + bytes > MAX_PENDING_LOG_BYTES {
+                    self.dropped_logs += 1;
+                } else {
+                    self.pending_bytes += bytes;
+                    self.pending.push(log);
+                }
+            }
         }
     }
 
@@ -189,6 +203,13 @@ impl Collector {
             s.notes.push(
                 "the input has no Namespace objects (`kubectl cluster-info dump` never writes them): Pod Security levels are unknown, and only FailedCreate events can show a Pod Security rejection".into(),
             );
+        }
+        if self.dropped_logs > 0 {
+            s.notes.push(format!(
+                "{} container logs came before their pods in the input and were not read (more than {} MiB of such logs)",
+                self.dropped_logs,
+                MAX_PENDING_LOG_BYTES >> 20
+            ));
         }
         if self.logs_read > 0 {
             s.notes.push(format!(
