@@ -149,3 +149,32 @@ fn what_the_bundle_lacks_is_said() {
     assert!(err.contains("Pod Security levels are unknown"), "{err}");
     assert!(err.contains("container logs; 1 of them, of failing containers, were read"), "{err}");
 }
+
+/// A broken bundle is one clear message and exit 2: a corrupt archive, a JSON list broken at a
+/// line (named with its column), a path that does not exist.
+#[test]
+fn bad_bundles_exit_2_with_their_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let tgz = dir.path().join("bundle.tar.gz");
+    std::fs::write(&tgz, "not gzip").unwrap();
+    let zip = dir.path().join("bundle.zip");
+    std::fs::write(&zip, b"PK\x03\x04junk").unwrap();
+    let stream = dir.path().join("dump.txt");
+    std::fs::write(&stream, "{\n  \"kind\": \"PodList\",\n  \"items\": [ {\"metadata\": {\"name\": oops}} ]\n}\n")
+        .unwrap();
+    let cases: [(&Path, String); 4] = [
+        (&tgz, format!("cannot read {}: not a readable archive", tgz.display())),
+        (&zip, format!("cannot read {}: not a readable archive", zip.display())),
+        (&stream, format!("{}:3:36: invalid YAML/JSON: expected value", stream.display())),
+        (Path::new("/no/such/bundle"), "cannot read /no/such/bundle".to_string()),
+    ];
+    for (input, want) in cases {
+        let mut c = Command::cargo_bin("kubectl-hostprocess").unwrap();
+        let out = c.env_remove("KUBECONFIG").args(["doctor", "-A", "--from-file"]).arg(input).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{input:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&want), "{input:?}: {err}");
+        assert!(err.lines().any(|l| l.starts_with("hint: ")), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
