@@ -169,7 +169,7 @@ fn sandbox_failure(spec: &crate::snapshot::SpecRef<'_>, obs: &[Observation<'_>],
     f.evidence = evidence_lines(&sandbox, 2);
     // The node's HNS/CNI state named by a known line (HP020's signatures and others).
     let lines = [last.message.to_string()];
-    if let Some(hit) = super::all().iter().find_map(|r| super::logs::find(r.signatures, &lines)) {
+    if let Some(hit) = super::logs::find_any(&[], &lines) {
         f.message.push_str(&format!("; the error itself: {}", hit.signature.cause));
         if let Some(l) = f.evidence.last_mut() {
             l.push_str(&format!(" [{}]", hit.signature.id));

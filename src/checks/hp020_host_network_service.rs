@@ -1,8 +1,10 @@
 //! HP020 host-network-service: the node's HNS/CNI state, named by a log line or a sandbox event.
 
+use std::collections::HashMap;
+
 use super::containers::is_host_process;
 use super::evidence::{ObservationKind, observations};
-use super::logs::{failing_containers, find};
+use super::logs::{failing_containers, find_any};
 use super::signature::Signature;
 use super::nodes::spec_node;
 use super::rule::Rule;
@@ -161,6 +163,8 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     if snapshot.source != Source::Cluster {
         return;
     }
+    // The networking pods of each node, found once however many pods on it fail.
+    let mut helpers: HashMap<String, Vec<(String, bool)>> = HashMap::new();
     for spec in snapshot.specs() {
         let Some(node) = spec_node(snapshot, &spec) else { continue };
         if spec.pod.is_none() || is_host_process(spec.spec) || node_os(node) != "windows" {
@@ -174,19 +178,21 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        out.push(sandbox_finding(snapshot, &spec, node_name(node), &event.line()));
+        let node = node_name(node);
+        let helpers = helpers.entry(node.to_string()).or_insert_with(|| networking_pods(snapshot, node));
+        out.push(sandbox_finding(&spec, node, &event.line(), helpers));
     }
 }
 
 /// An ordinary pod whose sandbox gets no network, pointed at the node's networking pods.
-fn sandbox_finding(snapshot: &Snapshot, spec: &SpecRef<'_>, node: &str, event: &str) -> Finding {
+/// `helpers`: the node's HostProcess networking pods, with whether each is failing.
+fn sandbox_finding(spec: &SpecRef<'_>, node: &str, event: &str, helpers: &[(String, bool)]) -> Finding {
     // The CNI's own failure may be another rule's signature (e.g. its API access, HP021).
     let lines = [event.to_string()];
-    let hit = find(SIGNATURES, &lines).or_else(|| super::all().iter().find_map(|r| find(r.signatures, &lines)));
+    let hit = find_any(SIGNATURES, &lines);
     let cause = hit.as_ref().map(|h| h.signature.cause).unwrap_or(
         "the CNI plugin fails to set up the pod's network, and on Windows the CNI and kube-proxy run as HostProcess pods on the node.",
     );
-    let helpers = networking_pods(snapshot, node);
     let failing: Vec<&(String, bool)> = helpers.iter().filter(|(_, f)| *f).collect();
     let who = match (failing.is_empty(), helpers.is_empty()) {
         (false, _) => format!(

@@ -70,6 +70,12 @@ pub fn find<'s>(signatures: &'s [Signature], lines: &[String]) -> Option<Hit<'s>
     None
 }
 
+/// The first signature of any rule that names one of these lines, `preferred` searched first
+/// (for a text that is not a container's log, e.g. a sandbox event).
+pub fn find_any(preferred: &'static [Signature], lines: &[String]) -> Option<Hit<'static>> {
+    find(preferred, lines).or_else(|| super::all().iter().find_map(|r| find(r.signatures, lines)))
+}
+
 /// A container whose log explains a failure, and which attempt's log to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailingContainer {

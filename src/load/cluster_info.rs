@@ -18,7 +18,7 @@ use std::io::BufRead;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-pub use crate::snapshot::{ContainerLog, LOG_TAIL_BYTES};
+use crate::snapshot::{ContainerLog, LOG_TAIL_BYTES};
 
 /// What a dump yields, in file order.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,20 +96,6 @@ fn read_log<R: BufRead>(r: &mut R, container: String, namespace: String, pod: St
     Ok(log)
 }
 
-/// Read the log sections of a `logs.txt` (or any text of START/END sections).
-pub fn read_logs<R: BufRead>(mut r: R, sink: &mut dyn FnMut(Item)) -> std::io::Result<()> {
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        if r.read_until(b'\n', &mut buf)? == 0 {
-            return Ok(());
-        }
-        if let Some((c, ns, p)) = start_marker(&String::from_utf8_lossy(&buf)) {
-            sink(Item::Log(read_log(&mut r, c, ns, p)?));
-        }
-    }
-}
-
 /// An error in a dump, with the line (1-based) where it happened.
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
@@ -151,14 +137,6 @@ impl<R: BufRead> BufRead for Lines<R> {
         }
         self.inner.consume(n);
     }
-}
-
-/// Whether the text looks like a `cluster-info dump` (or a `kubectl get -o json` List): JSON
-/// objects and START markers at column 0.
-pub fn looks_like_stream(head: &[u8]) -> bool {
-    let s = String::from_utf8_lossy(head);
-    let t = s.trim_start();
-    t.starts_with('{') || t.starts_with("==== START logs for container ")
 }
 
 /// Read a single-stream dump (JSON lists and log sections, or YAML documents and log
@@ -260,7 +238,7 @@ fn emit_value(value: Value, sink: &mut dyn FnMut(Item)) {
     let kind = map.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
     match map.remove("items") {
         Some(Value::Array(items)) => {
-            let item_kind = kind.strip_suffix("List").unwrap_or("").to_string();
+            let item_kind = item_kind(&kind);
             for item in items {
                 emit_item(&item_kind, item, sink);
             }
@@ -272,6 +250,11 @@ fn emit_value(value: Value, sink: &mut dyn FnMut(Item)) {
         None if !kind.is_empty() => sink(Item::Object { kind, value: Value::Object(map) }),
         None => {}
     }
+}
+
+/// The kind of a List's items: `PodList` → `Pod` (empty when the kind is not a List's).
+fn item_kind(list_kind: &str) -> String {
+    list_kind.strip_suffix("List").unwrap_or("").to_string()
 }
 
 fn emit_item(list_kind: &str, item: Value, sink: &mut dyn FnMut(Item)) {
@@ -309,7 +292,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
                 "kind" => kind = map.next_value()?,
                 "items" if !kind.is_empty() => {
                     had_items = true;
-                    let item_kind = kind.strip_suffix("List").unwrap_or("").to_string();
+                    let item_kind = item_kind(&kind);
                     map.next_value_seed(ItemsSeed { kind: &item_kind, sink: &mut *self.sink })?;
                 }
                 "items" => {
@@ -326,7 +309,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
             }
         }
         if had_items {
-            let item_kind = kind.strip_suffix("List").unwrap_or("").to_string();
+            let item_kind = item_kind(&kind);
             for item in early {
                 emit_item(&item_kind, item, self.sink);
             }
@@ -513,10 +496,6 @@ last line without newline==== END logs for container c of pod ns/p ====
     #[test]
     fn logs_txt_of_the_directory_form() {
         let text = "==== START logs for container a of pod ns/p ====\n1\n==== END logs for container a of pod ns/p ====\n==== START logs for container b of pod ns/p ====\n2\n==== END logs for container b of pod ns/p ====\n";
-        let mut out = Vec::new();
-        read_logs(text.as_bytes(), &mut |i| out.push(i)).unwrap();
-        assert_eq!(kinds(&out), ["log ns/p/a", "log ns/p/b"]);
-        assert!(looks_like_stream(text.as_bytes()));
-        assert!(!looks_like_stream(b"apiVersion: v1\n"));
+        assert_eq!(kinds(&collect(text)), ["log ns/p/a", "log ns/p/b"]);
     }
 }

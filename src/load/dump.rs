@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::archive::{Archive, for_each_file};
 use super::cluster_info::{DumpError, Item, read_stream, yaml_options};
+use super::input::read_text;
 use super::objects::Loaded;
 use crate::checks::logs::failing_containers;
 use crate::error::{Error, Result};
@@ -97,18 +98,7 @@ impl Collector {
         if matches!(head, Some('{') | Some('=')) {
             return self.stream(name, r);
         }
-        let mut bytes = Vec::new();
-        (&mut r).take(MAX_DUMP_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io)?;
-        if bytes.len() > MAX_DUMP_BYTES {
-            return Err(Error::ReadInput {
-                path: name.into(),
-                reason: format!("larger than the {} MiB limit", MAX_DUMP_BYTES >> 20),
-            });
-        }
-        let text = String::from_utf8(bytes).map_err(|_| Error::ReadInput {
-            path: name.into(),
-            reason: "binary file (not UTF-8 text), not YAML, JSON or a support bundle".into(),
-        })?;
+        let text = read_text(Path::new(name), &mut r, MAX_DUMP_BYTES)?;
         if text.contains("\n==== START logs for container ") {
             // `cluster-info dump -o yaml`: YAML documents with log sections between them.
             return self.stream(name, text.as_bytes());

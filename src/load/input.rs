@@ -49,29 +49,27 @@ fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<()> {
 /// Read one input as text; `-` is stdin. At most `limit` bytes. Gives the name to report
 /// (`<stdin>` for `-`) and the text.
 pub fn read_input(path: &Path, limit: usize) -> Result<(String, String)> {
+    if path.as_os_str() == "-" {
+        return Ok(("<stdin>".to_string(), read_text(path, &mut std::io::stdin(), limit)?));
+    }
+    let mut f = std::fs::File::open(path).map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
+    Ok((path.display().to_string(), read_text(path, &mut f, limit)?))
+}
+
+/// Read a stream as UTF-8 text of at most `limit` bytes; errors name `path`.
+pub fn read_text(path: &Path, r: &mut dyn Read, limit: usize) -> Result<String> {
     let mut bytes = Vec::new();
-    let name = if path.as_os_str() == "-" {
-        std::io::stdin()
-            .take(limit as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
-        "<stdin>".to_string()
-    } else {
-        let f = std::fs::File::open(path).map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
-        f.take(limit as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
-        path.display().to_string()
-    };
+    r.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
     if bytes.len() > limit {
         return Err(Error::ReadInput {
             path: path.into(),
             reason: format!("larger than the {} MiB limit", limit >> 20),
         });
     }
-    let text = String::from_utf8(bytes).map_err(|_| Error::ReadInput {
+    String::from_utf8(bytes).map_err(|_| Error::ReadInput {
         path: path.into(),
         reason: "binary file (not UTF-8 text), not YAML or JSON".into(),
-    })?;
-    Ok((name, text))
+    })
 }
