@@ -128,6 +128,12 @@ pub async fn collect_live(
         },
         read_logs(kube, wanted),
     );
+    if let Some(first) = logs.iter().find_map(|l| l.request_error.as_deref()) {
+        let n = logs.iter().filter(|l| l.request_error.is_some()).count();
+        s.notes.push(format!(
+            "{n} of those logs could not be read (the first: {first}); their findings rest on status and events"
+        ));
+    }
     s.logs = logs;
     add_workloads(deployments?, &mut s);
     add_workloads(replicasets?, &mut s);
