@@ -1,6 +1,7 @@
 //! Renderers: human (rustc/ruff style), tables, json, yaml, sarif. Data goes to stdout.
 
 pub mod doctor;
+pub mod escape;
 pub mod exec;
 pub mod explain;
 pub mod human;
