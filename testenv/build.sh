@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the local control plane (kube-apiserver, kube-controller-manager, kube-scheduler, etcd,
-# kwok, krew, validate-krew-manifest; and actionlint for the release workflow) from the Go module
+# kwok (patched, see kwok-exit-code.patch), krew, validate-krew-manifest; and actionlint for the release workflow) from the Go module
 # proxy into a version-keyed cache outside the repository. Binaries that already exist are not
 # rebuilt. Prints the bin directory last.
 set -euo pipefail
@@ -51,9 +51,18 @@ if need etcd; then
   go build -trimpath -ldflags "-s -w" -o "$TESTENV_BIN/etcd" go.etcd.io/etcd/server/v3
 fi
 
-if need kwok; then
-  log "building kwok $KWOK_VERSION"
-  GOBIN="$TESTENV_BIN" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+# kwok's module source: its stage files, and the source of the patched kwok.
+kwok_dir=$(cd "$TESTENV_SRC" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')
+[ -d "$kwok_dir" ] || die "could not download sigs.k8s.io/kwok@$KWOK_VERSION" "check access to the Go module proxy"
+
+# kwok with kwok-exit-code.patch: a copy of the module source, patched, built alone (18 s with a warm Go build cache).
+if need "${KWOK_BIN##*/}"; then
+  log "building kwok $KWOK_VERSION with $(basename "$KWOK_PATCH") (key $KWOK_PATCH_KEY)"
+  w="$TESTENV_SRC/kwok-$KWOK_VERSION-p$KWOK_PATCH_KEY"
+  rm -rf "$w"; cp -r "$kwok_dir" "$w"; chmod -R u+w "$w"
+  patch -d "$w" -p1 --forward --batch --quiet <"$KWOK_PATCH" || die "$(basename "$KWOK_PATCH") does not apply to kwok $KWOK_VERSION" "update the patch for this kwok version"
+  (cd "$w" && go build -trimpath -ldflags "-s -w" -o "$KWOK_BIN.tmp" ./cmd/kwok)
+  mv -f "$KWOK_BIN.tmp" "$KWOK_BIN"
 fi
 
 if need krew validate-krew-manifest; then
@@ -71,7 +80,6 @@ if need actionlint || ! "$TESTENV_BIN/actionlint" -version 2>/dev/null | grep -q
 fi
 
 # kwok's stage files ship in its module zip.
-kwok_dir=$(cd "$TESTENV_SRC" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')
 if [ ! -d "$TESTENV_CACHE/stage" ]; then
   mkdir -p "$TESTENV_CACHE/stage" "$TESTENV_CACHE/crd"
   cp -r "$kwok_dir/kustomize/stage/." "$TESTENV_CACHE/stage/"

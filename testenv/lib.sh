@@ -7,6 +7,13 @@ TESTENV_KEY="k8s${K8S_VERSION}-etcd${ETCD_VERSION#v}-kwok${KWOK_VERSION#v}-krew$
 TESTENV_CACHE="${TESTENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-hostprocess/testenv/$TESTENV_KEY}"
 TESTENV_BIN="$TESTENV_CACHE/bin"
 TESTENV_SRC="${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-hostprocess/testenv/src"
+# kwok is built from its module source with kwok-exit-code.patch applied (exec exit codes as a real
+# kubelet sends them). The patch has its own key, so changing it rebuilds kwok alone: the binary is
+# $TESTENV_BIN/kwok-p<first 12 hex of the patch's sha256>. Its name starts with "$TESTENV_BIN/kwok",
+# so pid_alive kwok also matches a plane started with an older kwok build (down.sh stops it).
+KWOK_PATCH="$_testenv_dir/kwok-exit-code.patch"
+KWOK_PATCH_KEY=$(sha256sum "$KWOK_PATCH" | cut -c1-12)
+KWOK_BIN="$TESTENV_BIN/kwok-p$KWOK_PATCH_KEY"
 # Runtime state of the running plane. One per machine by default.
 TESTENV_STATE="${TESTENV_STATE:-${TMPDIR:-/tmp}/kubectl-hostprocess-testenv}"
 ETCD_PORT=${ETCD_PORT:-23790}

@@ -33,6 +33,10 @@ if [ -d "$S" ]; then
   for c in "${COMPONENTS[@]}"; do pid_alive "$c" || { healthy=0; break; }; done
   if [ "$healthy" = 1 ] && [ -f "$ADMIN_KC" ] && curl -fsk --max-time 5 "$API_URL/readyz" >/dev/null 2>&1; then
     log "control plane already running"
+    if ! tr '\0' ' ' <"/proc/$(pid_of kwok)/cmdline" | grep -q -- "$KWOK_BIN "; then
+      log "warning: this plane's kwok is not the build of the current kwok-exit-code.patch" \
+        "(a failed exec may not report its exit code); restart it: make testenv-down testenv-up"
+    fi
     finish
     exit 0
   fi
@@ -48,7 +52,7 @@ for port in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KWOK_PORT" "$KCM_
 done
 
 # ---- 1. binaries ------------------------------------------------------------------------------
-for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+for b in etcd kube-apiserver kube-controller-manager kube-scheduler "${KWOK_BIN##*/}"; do
   if [ ! -x "$TESTENV_BIN/$b" ] || [ ! -d "$TESTENV_CACHE/stage" ] || [ ! -d "$TESTENV_CACHE/crd" ]; then
     log "binaries missing in $TESTENV_BIN; running build.sh"
     bash "$here/build.sh" >/dev/null
@@ -233,7 +237,7 @@ KWOKCFG
 } >"$S/kwok.yaml"
 [ "$(grep -c 'testenv.local/kubelet' "$S/kwok.yaml")" -ge 3 ] || die "could not add the opt-out selector to kwok's pod stages"
 
-PATH="$S/shims:$PATH" start kwok "$TESTENV_BIN/kwok" \
+PATH="$S/shims:$PATH" start kwok "$KWOK_BIN" \
   --kubeconfig="$ADMIN_KC" --config="$S/kwok.yaml" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-ip=127.0.0.1 --node-name=localhost --node-port="$KWOK_PORT" \

@@ -15,7 +15,7 @@ use kube::runtime::{WatchStreamExt, watcher};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 
 use super::spec::{CONTAINER, POD_NAME_PREFIX, PodOptions, throwaway_pod};
-use super::status::{PodState, pod_state, remote_exit};
+use super::status::{Start, StartWatch, remote_exit};
 use crate::error::{Error, Result};
 use crate::kube::{Action, Kube};
 
@@ -134,8 +134,11 @@ impl Lifecycle {
         }
     }
 
-    /// Wait until the pod is Running, reporting progress through `progress`. A start failure
-    /// returns the pod and its events so the caller can explain it.
+    /// Wait until the pod is Running, reporting progress through `progress`. Only the pod's
+    /// status ends the wait early (a state no kubelet retry changes, see [`StartWatch`]):
+    /// `Failed`, `FailedCreatePodSandBox` or `BackOff` events and failures the kubelet retries
+    /// are evidence, reported if the pod is still not Running when `timeout` ends. A start
+    /// failure returns the pod and its events so the caller can explain it.
     pub async fn wait_running(
         &self,
         name: &str,
@@ -144,50 +147,19 @@ impl Lifecycle {
     ) -> std::result::Result<(), StartFailure> {
         let mut rx = self.changed.subscribe();
         let deadline = tokio::time::Instant::now() + timeout;
-        let mut last = String::new();
-        let mut seen_events: HashSet<String> = HashSet::new();
+        let mut watch = StartWatch::default();
         loop {
             let pod = self.states.lock().expect("states lock").get(name).cloned();
             let events = self.events.lock().expect("events lock").get(name).cloned().unwrap_or_default();
-            for e in &events {
-                let key = format!("{}{}", e.metadata.uid.clone().unwrap_or_default(), e.count.unwrap_or(1));
-                if seen_events.insert(key) {
-                    progress(&format!(
-                        "{} {}: {}",
-                        e.type_.clone().unwrap_or_default(),
-                        e.reason.clone().unwrap_or_default(),
-                        e.message.clone().unwrap_or_default()
-                    ));
-                }
-            }
-            let fatal_event = events.iter().find(|e| {
-                e.type_.as_deref() == Some("Warning")
-                    && matches!(e.reason.as_deref(), Some("Failed" | "FailedCreatePodSandBox"))
-            });
-            if let Some(pod) = &pod {
-                match pod_state(pod) {
-                    PodState::Running => return Ok(()),
-                    PodState::Failed(reason) => {
-                        return Err(StartFailure { reason, pod: Some(pod.clone()), events });
-                    }
-                    PodState::Waiting(text) => {
-                        if text != last {
-                            progress(&text);
-                            last = text;
-                        }
-                    }
-                }
-            }
-            if let Some(e) = fatal_event {
-                let reason =
-                    format!("{}: {}", e.reason.clone().unwrap_or_default(), e.message.clone().unwrap_or_default());
-                return Err(StartFailure { reason, pod, events });
+            match watch.observe(pod.as_ref(), &events, &mut progress) {
+                Start::Running => return Ok(()),
+                Start::Failed(reason) => return Err(StartFailure { reason, pod, events }),
+                Start::Waiting => {}
             }
             tokio::select! {
                 r = rx.changed() => { if r.is_err() { return Err(StartFailure { reason: "watch ended".into(), pod, events }); } }
                 _ = tokio::time::sleep_until(deadline) => {
-                    let reason = format!("not Running after {}s (last state: {})", timeout.as_secs(), if last.is_empty() { "unknown".into() } else { last.clone() });
-                    return Err(StartFailure { reason, pod, events });
+                    return Err(StartFailure { reason: watch.timeout_reason(timeout), pod, events });
                 }
             }
         }
