@@ -700,3 +700,107 @@ fn exec_dry_run_creates_nothing_and_keep_leaves_the_pod() {
     assert_eq!(out.status.code(), Some(0));
     assert!(leftovers(&ns).is_empty());
 }
+
+// ---- #14 exec start retries and exit codes (helper e) ----
+
+/// kubectl with `input` on stdin.
+fn kubectl_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new("kubectl")
+        .args(args)
+        .env("KUBECONFIG", &env().kubeconfig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kubectl");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Start `exec win-2022-b` on a pod kwok leaves Pending (annotation `testenv.local/kubelet`),
+/// wait for the pod, and post the kubelet's Warning `FailedCreatePodSandBox` event for it, as a
+/// Windows kubelet does when the CNI is not ready yet. Returns the running plugin and the pod.
+fn exec_with_a_sandbox_failure(ns: &str, pod_running_timeout: &str) -> (std::process::Child, String) {
+    let child = plugin()
+        .args(["-n", ns, "exec", "win-2022-b", "--annotation", "testenv.local/kubelet=simulated"])
+        .args(["--pod-running-timeout", pod_running_timeout, "--", "cmd", "/c", "echo started-after-retry"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_pod(ns, None);
+    let pod = throwaway_pods(ns).first().expect("the throwaway pod").trim_start_matches("pod/").to_string();
+    let uid = text(&kubectl(&["-n", ns, "get", "pod", &pod, "-o", "jsonpath={.metadata.uid}"]).stdout);
+    let now = k8s_openapi::jiff::Timestamp::now().to_string();
+    let event = serde_json::json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": format!("{pod}.sandbox"), "namespace": ns},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": pod, "namespace": ns, "uid": uid},
+        "type": "Warning", "reason": "FailedCreatePodSandBox",
+        "message": "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox: plugin type=\"flannel\" failed (add): loadFlannelSubnetEnv failed",
+        "source": {"component": "kubelet", "host": "win-2022-b"},
+        "count": 1, "firstTimestamp": now, "lastTimestamp": now,
+    });
+    let out = kubectl_stdin(&["create", "-f", "-"], &event.to_string());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    (child, pod)
+}
+
+#[test]
+fn exec_runs_after_a_sandbox_failure_the_kubelet_retries() {
+    let ns = namespace("e-sandbox-retry");
+    let (child, pod) = exec_with_a_sandbox_failure(&ns, "60s");
+    // The plugin sees the event and keeps waiting; then the "kubelet" gets the sandbox up:
+    // kwok takes the pod over and makes it Running.
+    std::thread::sleep(Duration::from_secs(3));
+    let out = kubectl(&["-n", &ns, "annotate", "pod", &pod, "testenv.local/kubelet-"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = child.wait_with_output().unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{e}");
+    assert_eq!(text(&out.stdout), "started-after-retry\n", "{e}");
+    assert!(e.contains("Warning FailedCreatePodSandBox: Failed to create pod sandbox"), "{e}");
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn exec_sandbox_failure_until_the_timeout_is_the_reason() {
+    let ns = namespace("e-sandbox-timeout");
+    let (child, _) = exec_with_a_sandbox_failure(&ns, "8s");
+    let out = child.wait_with_output().unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(e.contains("could not start: FailedCreatePodSandBox: Failed to create pod sandbox"), "{e}");
+    assert!(e.contains("the kubelet was still retrying when the 8s pod-running timeout ended"), "{e}");
+    assert!(text(&out.stdout).is_empty());
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn exec_failing_command_exit_code_comes_from_the_status_cause() {
+    // testenv's kwok sends NonZeroExitCode + ExitCode cause, as a real kubelet: kubectl itself
+    // reports the code (it would exit 1 with an InternalError otherwise).
+    let ns = namespace("e-exit-cause");
+    let _ = kubectl(&["-n", &ns, "delete", "pod", "probe", "--ignore-not-found", "--grace-period=0", "--force"]);
+    let out = Command::new("kubectl")
+        .args(["-n", &ns, "run", "probe", "--image=x", "--restart=Never"])
+        .args(["--overrides", r#"{"spec":{"nodeName":"win-2022-b","tolerations":[{"operator":"Exists"}]}}"#])
+        .env("KUBECONFIG", &env().kubeconfig)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = kubectl(&["-n", &ns, "wait", "--for=condition=Ready", "pod/probe", "--timeout=60s"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = kubectl(&["-n", &ns, "exec", "probe", "--", "sh", "-c", "exit 7"]);
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("command terminated with exit code 7"), "{}", text(&out.stderr));
+    // Through the plugin: the remote code; a command that cannot start is an API error (exit 3).
+    let out = plugin().args(["-n", &ns, "exec", "win-2025-a", "--", "sh", "-c", "exit 9"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(9), "{}", text(&out.stderr));
+    let out = plugin().args(["-n", &ns, "exec", "win-2025-a", "--", "no-such-command-e2e"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("exec failed:"), "{}", text(&out.stderr));
+    let _ = kubectl(&["-n", &ns, "delete", "pod", "probe", "--grace-period=0", "--force"]);
+    assert!(leftovers(&ns).is_empty());
+}
