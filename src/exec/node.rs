@@ -122,7 +122,9 @@ pub async fn run_on_node(
     }
     // Progress quotes the pod's status and events: text from the cluster.
     let waited = lc
-        .wait_running(&opts.name, req.pod_running_timeout, |msg| crate::stderr_line!("{tag}{}", terminal_safe(msg)))
+        .wait_running(&opts.name, req.pod_running_timeout, |msg| {
+            crate::stderr_line!("{tag}{}", terminal_safe_line(msg))
+        })
         .await;
     if let Err(f) = waited {
         return Err(start_error(req, opts, f, node, lc.watch.unreachable()));
