@@ -944,3 +944,87 @@ fn c_fan_out_output_is_bounded_and_the_cut_is_reported() {
     assert!(e.contains("[win-2022-b] output cut: 98988 bytes of stdout dropped"), "{e}");
     assert!(leftovers(&ns).is_empty());
 }
+
+/// A TCP proxy to the API server that can be cut (an outage): every connection through it is
+/// closed and new ones are refused.
+struct CutProxy {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl CutProxy {
+    fn start(upstream: &str) -> CutProxy {
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let conns = std::sync::Arc::new(std::sync::Mutex::new(Vec::<TcpStream>::new()));
+        let (c2, k2, up) = (cut.clone(), conns.clone(), upstream.to_string());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if c2.load(std::sync::atomic::Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&up) else { continue };
+                k2.lock().unwrap().extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
+                for (mut a, mut b) in [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut a, &mut b);
+                        let _ = b.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        CutProxy { port, cut, conns }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for c in self.conns.lock().unwrap().drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// The API server goes away after the pod is created: that is said (exit 3), with the cleanup
+/// command and the pod's deadline, not a pod-start timeout with an image-pull hint.
+#[test]
+fn c_an_api_outage_while_waiting_is_reported_as_unreachable() {
+    let ns = namespace("c-outage");
+    let server = text(&kubectl(&["config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"]).stdout);
+    let upstream = server.trim().trim_start_matches("https://").to_string();
+    let proxy = CutProxy::start(&upstream);
+    let dir = tempfile::tempdir().unwrap();
+    let raw = text(&kubectl(&["config", "view", "--raw", "--minify"]).stdout);
+    let kc = dir.path().join("proxied.kubeconfig");
+    // The server certificate names 127.0.0.1, which the proxy is too.
+    std::fs::write(&kc, raw.replace(server.trim(), &format!("https://127.0.0.1:{}", proxy.port))).unwrap();
+    // kwok leaves the pod Pending: the run waits for it until the outage.
+    let child = plugin()
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args(["-n", &ns, "exec", "win-2022-b", "--annotation", "testenv.local/kubelet=simulated"])
+        .args(["--pod-running-timeout", "10s", "--", "hostname"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_pod(&ns, None);
+    std::thread::sleep(Duration::from_millis(500));
+    proxy.cut();
+    let out = child.wait_with_output().unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{e}");
+    assert!(e.contains(&format!("error: cannot reach the API server at https://127.0.0.1:{}", proxy.port)), "{e}");
+    assert!(e.contains(&format!("while waiting for pod {ns}/hostprocess-win-2022-b-")), "{e}");
+    assert!(e.contains(&format!("run `kubectl hostprocess cleanup -n {ns}`")), "{e}");
+    assert!(e.contains("its deadline"), "{e}");
+    assert!(!e.contains("pod-running-timeout") && !e.contains("image"), "no image-pull hint: {e}");
+    // The pod the outage left behind: cleanup removes it.
+    let out = plugin().args(["-n", &ns, "cleanup", "--all"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(leftovers(&ns).is_empty());
+}

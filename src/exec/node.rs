@@ -46,8 +46,8 @@ pub fn start_error(
         return Error::Unreachable {
             server,
             reason: format!(
-                "{reason} (while waiting for pod {}/{} to run; it is deleted if the API server answers again, \
-                 else its deadline ends it at {})",
+                "{reason} (while waiting for pod {}/{} to run; if it cannot be deleted now, its deadline ends it \
+                 at {})",
                 opts.namespace, opts.name, opts.deadline_at
             ),
         };
