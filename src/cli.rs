@@ -298,12 +298,21 @@ pub struct ExecArgs {
     /// Image of the throwaway pod
     #[arg(long, default_value = crate::exec::spec::DEFAULT_IMAGE)]
     pub image: String,
-    /// Time limit for the command itself (e.g. 10m; 0 = none)
+    /// Time limit for the command itself (e.g. 10m; 0 = no limit of the plugin's: the pod's
+    /// deadline, --pod-deadline, still ends the session)
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
     /// How long to wait for the pod to be Running (first Windows image pulls take minutes)
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub pod_running_timeout: std::time::Duration,
+    /// The pod's lifetime (activeDeadlineSeconds), which ends any session still running, -it too
+    /// [default: --timeout, or 1h when it is 0, + --pod-running-timeout + 1m: 1h6m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub pod_deadline: Option<std::time::Duration>,
+    /// Fan-out with -o json or --style group: bytes of each node's stdout and of its stderr kept
+    /// (the first and last half; what is cut between them is reported)
+    #[arg(long, value_name = "SIZE", default_value = "1Mi", value_parser = crate::exec::plan::parse_size)]
+    pub max_output: usize,
     /// Environment variables for the command, NAME=VALUE (repeatable)
     #[arg(long = "env", short = 'e', value_name = "NAME=VALUE")]
     pub env: Vec<String>,

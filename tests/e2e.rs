@@ -802,5 +802,331 @@ fn exec_failing_command_exit_code_comes_from_the_status_cause() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("exec failed:"), "{}", text(&out.stderr));
     let _ = kubectl(&["-n", &ns, "delete", "pod", "probe", "--grace-period=0", "--force"]);
+
+// ---- #14 exec: signals, RBAC preflight, pod deadline ----
+
+fn gone(pid: &str) -> bool {
+    !Path::new(&format!("/proc/{pid}")).exists()
+        || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
+}
+
+/// An SSH drop or a closed terminal during `-it`: the pseudo-terminal's master closes (here:
+/// `script`, which holds it, is killed), the kernel sends SIGHUP to the plugin, which deletes its pod.
+#[test]
+fn c_sighup_during_an_interactive_session_leaves_no_pod() {
+    let ns = namespace("c-sighup-tty");
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let bin = env!("CARGO_BIN_EXE_kubectl-hostprocess");
+    let cmd = format!(
+        "echo $$ > {}; exec {bin} -n {ns} exec win-2022-b -it -- sh -c 'echo tty-ok; sleep 60'",
+        pidfile.display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("KUBECONFIG", &env().kubeconfig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script (util-linux)");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let sink = seen.clone();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let start = Instant::now();
+    while !seen.lock().unwrap().contains("tty-ok") {
+        assert!(start.elapsed() < Duration::from_secs(60), "no tty-ok: {}", seen.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
+    assert_eq!(throwaway_pods(&ns).len(), 1, "the session's pod runs");
+    // The terminal goes away: the pty master closes, the plugin gets SIGHUP.
+    child.kill().unwrap();
+    let _ = child.wait();
+    let start = Instant::now();
+    while !gone(&pid) {
+        assert!(start.elapsed() < Duration::from_secs(30), "the plugin did not exit after SIGHUP");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(leftovers(&ns).is_empty(), "SIGHUP left a pod");
+}
+
+#[test]
+fn c_sighup_while_running_leaves_no_pod() {
+    interrupted_leaves_nothing("c-sighup-run", "HUP", true);
+}
+
+#[test]
+fn c_sigquit_while_running_leaves_no_pod() {
+    interrupted_leaves_nothing("c-sigquit-run", "QUIT", true);
+}
+
+/// A kubeconfig for ServiceAccount `sa` of `ns`, bound to a Role with `rules` there (and allowed
+/// to read nodes), with a token from `kubectl create token`.
+fn service_account_kubeconfig(ns: &str, sa: &str, rules: &str, dir: &Path) -> PathBuf {
+    let manifest = format!(
+        r#"apiVersion: v1
+kind: ServiceAccount
+metadata: {{name: {sa}, namespace: {ns}}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {{name: {sa}, namespace: {ns}}}
+rules:
+{rules}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: {sa}, namespace: {ns}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: {sa}}}
+subjects: [{{kind: ServiceAccount, name: {sa}, namespace: {ns}}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: c-e2e-node-reader}}
+rules: [{{apiGroups: [""], resources: [nodes], verbs: [get, list]}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: c-e2e-node-reader-{ns}-{sa}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: c-e2e-node-reader}}
+subjects: [{{kind: ServiceAccount, name: {sa}, namespace: {ns}}}]
+"#
+    );
+    let file = dir.join(format!("{sa}.yaml"));
+    std::fs::write(&file, manifest).unwrap();
+    let out = kubectl(&["apply", "-f", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = kubectl(&["-n", ns, "create", "token", sa]);
+    assert!(token.status.success(), "{}", text(&token.stderr));
+    let server = kubectl(&["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"]);
+    let ca = kubectl(&[
+        "config",
+        "view",
+        "--raw",
+        "--minify",
+        "-o",
+        "jsonpath={.clusters[0].cluster.certificate-authority-data}",
+    ]);
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: '{}', certificate-authority-data: '{}'}}}}]\n\
+         users: [{{name: {sa}, user: {{token: '{}'}}}}]\n\
+         contexts: [{{name: c, context: {{cluster: c, user: {sa}, namespace: {ns}}}}}]\ncurrent-context: c\n",
+        text(&server.stdout).trim(),
+        text(&ca.stdout).trim(),
+        text(&token.stdout).trim()
+    );
+    let path = dir.join(format!("{sa}.kubeconfig"));
+    std::fs::write(&path, kubeconfig).unwrap();
+    path
+}
+
+/// Runs `exec` as an identity that lacks one permission the run needs: exit 3 at once, the
+/// permission named, and no pod ever created.
+fn refused_before_any_pod(ns: &str, sa: &str, rules: &str, missing: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = service_account_kubeconfig(ns, sa, rules, dir.path());
+    let start = Instant::now();
+    let out = plugin()
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args(["exec", "win-2022-b", "--pod-running-timeout", "60s", "--", "cmd", "/c", "echo hi"])
+        .output()
+        .unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{e}");
+    assert!(start.elapsed() < Duration::from_secs(20), "not at once: {:?}\n{e}", start.elapsed());
+    assert!(e.contains(&format!("forbidden: cannot {missing} in namespace {ns}")), "{e}");
+    assert!(e.contains("hint: ask a cluster admin for RBAC"), "{e}");
+    assert!(!e.contains("created on node"), "a pod was created: {e}");
+    assert!(throwaway_pods(ns).is_empty());
+}
+
+#[test]
+fn c_an_identity_without_list_pods_is_refused_before_any_pod() {
+    let ns = namespace("c-rbac-nolist");
+    let rules = r#"- {apiGroups: [""], resources: [pods], verbs: [create, get, watch, delete]}
+- {apiGroups: [""], resources: [pods/exec], verbs: [create, get]}
+- {apiGroups: [""], resources: [events], verbs: [list, watch]}"#;
+    refused_before_any_pod(&ns, "c-nolist", rules, "list pods");
+}
+
+#[test]
+fn c_an_identity_without_get_on_pods_exec_is_refused_before_any_pod() {
+    // `create pods/exec` alone is not enough: the exec stream is a websocket GET.
+    let ns = namespace("c-rbac-noexec");
+    let rules = r#"- {apiGroups: [""], resources: [pods], verbs: [create, get, list, watch, delete]}
+- {apiGroups: [""], resources: [pods/exec], verbs: [create]}
+- {apiGroups: [""], resources: [events], verbs: [list, watch]}"#;
+    refused_before_any_pod(&ns, "c-noexec", rules, "get pods/exec");
+}
+
+#[test]
+fn c_an_identity_with_what_exec_needs_runs() {
+    // The positive control of the two above: the same Role with every permission runs.
+    let ns = namespace("c-rbac-ok");
+    let dir = tempfile::tempdir().unwrap();
+    let rules = r#"- {apiGroups: [""], resources: [pods], verbs: [create, list, watch, delete]}
+- {apiGroups: [""], resources: [pods/exec], verbs: [create, get]}"#;
+    let kc = service_account_kubeconfig(&ns, "c-ok", rules, dir.path());
+    let out = plugin()
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args(["exec", "win-2022-b", "--", "cmd", "/c", "echo hi"])
+        .output()
+        .unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{e}");
+    assert_eq!(text(&out.stdout), "hi\n");
+    // Without events the run goes on, with a warning.
+    assert!(e.contains("warning: forbidden: cannot list events"), "{e}");
+    assert!(leftovers(&ns).is_empty());
+}
+
+/// `--pod-deadline` sets activeDeadlineSeconds; a session it ends says so (here the plugin's own
+/// clock ends it: kwok does not enforce the deadline as a kubelet does).
+#[test]
+fn c_the_pod_deadline_ends_a_session_and_says_so() {
+    let ns = namespace("c-deadline");
+    let start = Instant::now();
+    let out = plugin()
+        .args(["-n", &ns, "exec", "win-2022-b", "--pod-deadline", "5s", "--", "sh", "-c", "sleep 30"])
+        .output()
+        .unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(start.elapsed() < Duration::from_secs(25), "{:?}", start.elapsed());
+    assert!(e.contains("the pod's deadline (activeDeadlineSeconds 5, --pod-deadline) ended the session"), "{e}");
+    assert!(e.contains("hint: raise --pod-deadline"), "{e}");
+    assert!(!e.contains("without an exit status"), "{e}");
+    assert!(leftovers(&ns).is_empty());
+    // The pod carries the deadline; --timeout longer than it is refused before anything.
+    let out = plugin()
+        .args(["-n", &ns, "exec", "win-2022-b", "--pod-deadline", "90s", "--dry-run", "--", "x"])
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout).contains("activeDeadlineSeconds: 90"), "{}", text(&out.stdout));
+    let out = plugin()
+        .args(["-n", &ns, "exec", "win-2022-b", "--pod-deadline", "5s", "--timeout", "1m", "--", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("longer than --pod-deadline"), "{}", text(&out.stderr));
+}
+
+/// A fan-out with -o json keeps at most --max-output of each stream per node and says what it cut.
+#[test]
+fn c_fan_out_output_is_bounded_and_the_cut_is_reported() {
+    let ns = namespace("c-fanout-bound");
+    let out = plugin()
+        .args(["-n", &ns, "exec", "win-2022-b", "win-2025-a", "-o", "json", "--max-output", "1Ki"])
+        .args(["--", "sh", "-c", "echo first; head -c 100000 /dev/zero | tr '\\0' x; echo; echo last"])
+        .output()
+        .unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{e}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for r in v["results"].as_array().unwrap() {
+        let stdout = r["stdout"].as_str().unwrap();
+        assert_eq!(stdout.len(), 1024, "{r}");
+        assert!(stdout.starts_with("first\n") && stdout.ends_with("\nlast\n"), "{stdout}");
+        assert_eq!(r["truncated"], true);
+        assert_eq!(r["stdoutBytesDropped"], 100_000 + 1 + 6 + 5 - 1024);
+    }
+    assert!(e.contains("[win-2022-b] output cut: 98988 bytes of stdout dropped"), "{e}");
+    assert!(leftovers(&ns).is_empty());
+}
+
+/// A TCP proxy to the API server that can be cut (an outage): every connection through it is
+/// closed and new ones are refused.
+struct CutProxy {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl CutProxy {
+    fn start(upstream: &str) -> CutProxy {
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let conns = std::sync::Arc::new(std::sync::Mutex::new(Vec::<TcpStream>::new()));
+        let (c2, k2, up) = (cut.clone(), conns.clone(), upstream.to_string());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if c2.load(std::sync::atomic::Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&up) else { continue };
+                k2.lock().unwrap().extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
+                for (mut a, mut b) in [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut a, &mut b);
+                        let _ = b.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        CutProxy { port, cut, conns }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for c in self.conns.lock().unwrap().drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// The API server goes away after the pod is created: that is said (exit 3), with the cleanup
+/// command and the pod's deadline, not a pod-start timeout with an image-pull hint.
+#[test]
+fn c_an_api_outage_while_waiting_is_reported_as_unreachable() {
+    let ns = namespace("c-outage");
+    let server = text(&kubectl(&["config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"]).stdout);
+    let upstream = server.trim().trim_start_matches("https://").to_string();
+    let proxy = CutProxy::start(&upstream);
+    let dir = tempfile::tempdir().unwrap();
+    let raw = text(&kubectl(&["config", "view", "--raw", "--minify"]).stdout);
+    let kc = dir.path().join("proxied.kubeconfig");
+    // The server certificate names 127.0.0.1, which the proxy is too.
+    std::fs::write(&kc, raw.replace(server.trim(), &format!("https://127.0.0.1:{}", proxy.port))).unwrap();
+    // kwok leaves the pod Pending: the run waits for it until the outage.
+    let child = plugin()
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args(["-n", &ns, "exec", "win-2022-b", "--annotation", "testenv.local/kubelet=simulated"])
+        .args(["--pod-running-timeout", "10s", "--", "hostname"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_pod(&ns, None);
+    std::thread::sleep(Duration::from_millis(500));
+    proxy.cut();
+    let out = child.wait_with_output().unwrap();
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{e}");
+    assert!(e.contains(&format!("error: cannot reach the API server at https://127.0.0.1:{}", proxy.port)), "{e}");
+    assert!(e.contains(&format!("while waiting for pod {ns}/hostprocess-win-2022-b-")), "{e}");
+    assert!(e.contains(&format!("run `kubectl hostprocess cleanup -n {ns}`")), "{e}");
+    assert!(e.contains("its deadline"), "{e}");
+    assert!(!e.contains("pod-running-timeout") && !e.contains("image"), "no image-pull hint: {e}");
+    // The pod the outage left behind: cleanup removes it.
+    let out = plugin().args(["-n", &ns, "cleanup", "--all"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(leftovers(&ns).is_empty());
 }

@@ -13,12 +13,14 @@ use crate::error::{Error, ExitCode, Result};
 use crate::exec::access::{check_pod_security, check_rbac};
 use crate::exec::fanout::{NodeOutcome, fan_out};
 use crate::exec::lifecycle::{Lifecycle, Sink};
-use crate::exec::node::run_on_node;
-use crate::exec::plan::{CONFIRM_ABOVE, Request, command_of, options_for, random_suffix, select_targets};
-use crate::exec::signals::Signals;
+use crate::exec::node::{local_exit_code, run_on_node};
+use crate::exec::plan::{
+    CONFIRM_ABOVE, Request, check_deadline, command_of, deadline_seconds, options_for, random_suffix, select_targets,
+};
+use crate::exec::signals::{Signals, Stop};
 use crate::exec::spec::throwaway_pod;
 use crate::kube::{self, collect};
-use crate::output::exec::{FanoutReport, print_group, render_summary};
+use crate::output::exec::{FanoutReport, cut_notes, print_group, render_summary};
 use crate::snapshot::node_name;
 
 fn confirm(n: usize) -> Result<bool> {
@@ -31,10 +33,16 @@ fn confirm(n: usize) -> Result<bool> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes"))
 }
 
+/// ` (0xC0000005)` for a negative code, the way Windows shows an NTSTATUS; empty otherwise.
+fn hex_ntstatus(code: i32) -> String {
+    if code < 0 { format!(" (0x{:08X})", code as u32) } else { String::new() }
+}
+
 pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
     let mut signals = Signals::new();
     let req = Request::from(args);
     let command = command_of(&req)?;
+    check_deadline(&req)?;
     if req.interactive() && (req.by_selection() || req.nodes.len() > 1) {
         return Err(Error::Usage("-i/-t work on one node only".into()));
     }
@@ -73,14 +81,14 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
     let session = random_suffix(8);
     let lc = Lifecycle::new(kube.clone(), namespace.clone(), session);
     let checks = async {
-        check_rbac(&kube, &namespace, req.interactive()).await?;
+        check_rbac(&kube, &namespace).await?;
         check_pod_security(&kube, &namespace, &lc.pod(&options_for(&req, &namespace, &targets[0])?)).await
     };
     tokio::select! {
         r = checks => r?,
         _ = signals.recv() => return Err(Error::Interrupted),
     }
-    let (w1, w2) = lc.start_watches();
+    let (mut pod_watch, event_watch) = lc.start_watches();
 
     let work = async {
         if !fanout {
@@ -92,37 +100,63 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
             // -o json captures for the report; --style group captures to print each node whole.
             let grouped = args.output.is_none() && args.style == FanoutStyle::Group;
             let print = |o: &NodeOutcome| {
-                if let (true, Some(c)) = (grouped, &o.captured) {
-                    print_group(&o.pod.node, &c.stdout, &c.stderr);
+                if let Some(c) = &o.captured {
+                    if grouped {
+                        print_group(&o.pod.node, c);
+                    }
+                    for note in cut_notes(&o.pod.node, c) {
+                        crate::stderr_line!("{note}");
+                    }
                 }
             };
             let capture = args.output.is_some() || args.style == FanoutStyle::Group;
             fan_out(&lc, &req, &targets, &nodes, &command, capture, &print).await
         }
     };
+    // The pod watch's task ends only when the API server refuses it: stop at once, say why.
+    let mut stop = None;
     let outcome = tokio::select! {
         r = work => r,
-        _ = signals.recv() => Err(Error::Interrupted),
+        r = &mut pod_watch => Err(r.unwrap_or_else(|e| Error::Request(format!("the pod watch failed: {e}")))),
+        s = signals.recv() => { stop = Some(s); Err(Error::Interrupted) }
     };
-    w1.abort();
-    w2.abort();
+    pod_watch.abort();
+    event_watch.abort();
     // Cleanup on every path.
+    // Cleanup on every path. Once the terminal hung up, stderr may be gone: never panic on it.
     let kept = lc.tracker.names();
     if req.keep && !matches!(outcome, Err(Error::Interrupted)) {
         for name in &kept {
-            eprintln!("kept pod {namespace}/{name}; delete it with: kubectl delete pod -n {namespace} {name}");
-        }
-    } else {
-        for (name, e) in lc.delete_all().await {
-            eprintln!(
-                "warning: could not delete pod {namespace}/{name}: {e}\nhint: run `kubectl hostprocess cleanup -n {namespace}`"
+            crate::stderr_line!(
+                "kept pod {namespace}/{name}; delete it with: kubectl delete pod -n {namespace} {name}"
             );
         }
+    } else {
+        let deadline = deadline_seconds(&req);
+        for (name, e) in lc.delete_all().await {
+            crate::stderr_line!(
+                "warning: could not delete pod {namespace}/{name}: {e}\n\
+                 hint: run `kubectl hostprocess cleanup -n {namespace}` (or `kubectl delete pod -n {namespace} {name}`); \
+                 until then its deadline (activeDeadlineSeconds {deadline}) ends it at the latest {deadline}s after it started"
+            );
+        }
+    }
+    if stop == Some(Stop::HangUp) {
+        tracing::debug!("stopped by a hang-up; the pods were deleted");
     }
     let results = outcome?;
     if !fanout {
         let one = results.into_iter().next().expect("one result");
-        return one.result.map(ExitCode::Remote);
+        return one.result.map(|remote| {
+            let local = local_exit_code(remote);
+            if local != remote {
+                crate::stderr_line!(
+                    "remote exit code {remote}{}: exiting {local} (a local exit status holds 0-255)",
+                    hex_ntstatus(remote)
+                );
+            }
+            ExitCode::Remote(local)
+        });
     }
     let report = FanoutReport::new(results);
     match args.output {
@@ -130,4 +164,13 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
         None => eprint!("{}", render_summary(&report)),
     }
     Ok(if report.failed == 0 { ExitCode::Ok } else { ExitCode::Findings })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn negative_codes_are_shown_as_ntstatus() {
+        assert_eq!(super::hex_ntstatus(-1073741819), " (0xC0000005)");
+        assert_eq!(super::hex_ntstatus(256), "");
+    }
 }

@@ -107,6 +107,8 @@ impl From<&ExecArgs> for Request {
             image: a.image.clone(),
             timeout: a.timeout,
             pod_running_timeout: a.pod_running_timeout,
+            pod_deadline: a.pod_deadline,
+            max_output: a.max_output,
             env: a.env.clone(),
             labels: a.labels.clone(),
             annotations: a.annotations.clone(),

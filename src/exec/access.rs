@@ -8,18 +8,30 @@ use kube::api::{Api, PostParams};
 use crate::error::{Error, Result};
 use crate::kube::{Action, Kube};
 
-/// What exec does with pods: (verb, resource, subresource).
-pub fn needs(interactive: bool) -> Vec<(&'static str, &'static str, Option<&'static str>)> {
-    let mut needs = vec![
+/// One permission a run uses: (verb, resource, subresource).
+pub type Need = (&'static str, &'static str, Option<&'static str>);
+
+/// What every exec run does with pods, one-shot and `-it` alike:
+/// - `create pods`: the throwaway pod (and the server-side dry-run before it);
+/// - `list pods` + `watch pods`: the watch that follows the pod to Running (a watch starts with a LIST);
+/// - `delete pods`: the cleanup on every path;
+/// - `create pods/exec` + `get pods/exec`: the command runs over a websocket, which is a GET on
+///   `pods/exec`; API servers from 1.30 on also require `create` on it for a websocket upgrade.
+pub fn needs() -> Vec<Need> {
+    vec![
         ("create", "pods", None),
-        ("delete", "pods", None),
+        ("list", "pods", None),
         ("watch", "pods", None),
+        ("delete", "pods", None),
         ("create", "pods", Some("exec")),
-    ];
-    if interactive {
-        needs.push(("get", "pods", Some("exec")));
-    }
-    needs
+        ("get", "pods", Some("exec")),
+    ]
+}
+
+/// What the run uses if allowed, and does without otherwise: the events that show progress and
+/// explain a start failure.
+pub fn wants() -> Vec<Need> {
+    vec![("list", "events", None), ("watch", "events", None)]
 }
 
 fn review(namespace: &str, verb: &str, resource: &str, sub: Option<&str>) -> SelfSubjectAccessReview {
@@ -65,18 +77,26 @@ pub fn denial(
     })
 }
 
-/// Check with SelfSubjectAccessReview that we may do everything exec needs.
-pub async fn check_rbac(kube: &Kube, namespace: &str, interactive: bool) -> Result<()> {
+/// Check with SelfSubjectAccessReview that we may do everything exec needs (the reviews are
+/// sent together; a fixed set, not one per object). A missing permission of [`wants`] is a
+/// warning on stderr.
+pub async fn check_rbac(kube: &Kube, namespace: &str) -> Result<()> {
     let api: Api<SelfSubjectAccessReview> = Api::all(kube.client.clone());
-    for (verb, resource, sub) in needs(interactive) {
-        let r = kube
-            .call(
-                Action::new("create", "selfsubjectaccessreviews", None),
-                api.create(&PostParams::default(), &review(namespace, verb, resource, sub)),
-            )
-            .await?;
-        if let Some(e) = denial(namespace, verb, resource, sub, r) {
-            return Err(e);
+    let all: Vec<(Need, bool)> =
+        needs().into_iter().map(|n| (n, true)).chain(wants().into_iter().map(|n| (n, false))).collect();
+    let pp = PostParams::default();
+    let reviews: Vec<SelfSubjectAccessReview> =
+        all.iter().map(|((verb, resource, sub), _)| review(namespace, verb, resource, *sub)).collect();
+    let answers = futures::future::join_all(
+        reviews.iter().map(|r| kube.call(Action::new("create", "selfsubjectaccessreviews", None), api.create(&pp, r))),
+    )
+    .await;
+    for (((verb, resource, sub), required), answer) in all.into_iter().zip(answers) {
+        if let Some(e) = denial(namespace, verb, resource, sub, answer?) {
+            if required {
+                return Err(e);
+            }
+            eprintln!("warning: {e}; the pod's events will not be shown or used to explain a failure");
         }
     }
     Ok(())
@@ -117,10 +137,22 @@ mod tests {
     }
 
     #[test]
-    fn interactive_sessions_also_need_get_on_exec() {
-        assert_eq!(needs(false).len(), 4);
-        assert!(needs(false).contains(&("create", "pods", Some("exec"))));
-        assert_eq!(needs(true).last(), Some(&("get", "pods", Some("exec"))));
+    fn every_run_needs_what_the_watch_and_the_exec_stream_use() {
+        let n = needs();
+        for need in [
+            ("create", "pods", None),
+            ("list", "pods", None),
+            ("watch", "pods", None),
+            ("delete", "pods", None),
+            ("create", "pods", Some("exec")),
+            ("get", "pods", Some("exec")),
+        ] {
+            assert!(n.contains(&need), "{need:?} missing from {n:?}");
+        }
+        assert_eq!(n.len(), 6);
+        // Events only improve the messages: wanted, not needed.
+        assert!(wants().contains(&("watch", "events", None)));
+        assert!(!n.iter().any(|(_, r, _)| *r == "events"));
         let r = review("ops", "create", "pods", Some("exec"));
         let a = r.spec.resource_attributes.unwrap();
         assert_eq!((a.namespace.as_deref(), a.subresource.as_deref()), (Some("ops"), Some("exec")));

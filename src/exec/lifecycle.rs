@@ -46,6 +46,8 @@ pub struct Lifecycle {
     pub namespace: String,
     pub session: String,
     pub tracker: Tracker,
+    /// Whether the pod watch is failing now (see [`Lifecycle::start_watches`]).
+    pub watch: super::watch::WatchHealth,
     pods: Api<Pod>,
     states: Arc<Mutex<HashMap<String, Pod>>>,
     events: Arc<Mutex<HashMap<String, Vec<Event>>>>,
@@ -63,6 +65,7 @@ impl Lifecycle {
             namespace,
             session,
             tracker: Tracker::default(),
+            watch: Default::default(),
             pods,
             states: Arc::default(),
             events: Arc::default(),
@@ -71,42 +74,74 @@ impl Lifecycle {
     }
 
     /// One watch on this session's pods and one on the namespace's events, shared by every
-    /// node of a fan-out. Runs until the returned handle is aborted.
-    pub fn start_watches(&self) -> (tokio::task::JoinHandle<()>, tokio::task::JoinHandle<()>) {
+    /// node of a fan-out. Runs until the returned handles are aborted. The pod watch's task
+    /// ends only when the API server refuses it (forbidden, unauthorized: retrying cannot help),
+    /// with that error, so the run stops at once instead of waiting out its timeouts; connection
+    /// errors are retried with backoff and remembered in [`Lifecycle::watch`] meanwhile.
+    pub fn start_watches(&self) -> (tokio::task::JoinHandle<Error>, tokio::task::JoinHandle<()>) {
+        use super::watch::{is_fatal, watch_error};
+        use kube::runtime::watcher::Event as W;
         let pods: Api<Pod> = Api::namespaced(self.kube.stream_client.clone(), &self.namespace);
         let cfg = watcher::Config::default().labels(&format!("{SESSION_LABEL}={}", self.session));
         let states = self.states.clone();
         let changed = self.changed.clone();
+        let health = self.watch.clone();
+        let (server, namespace) = (self.kube.server.clone(), self.namespace.clone());
         let pod_task = tokio::spawn(async move {
-            let mut stream = std::pin::pin!(watcher(pods, cfg).default_backoff().applied_objects());
+            let mut stream = std::pin::pin!(watcher(pods, cfg).default_backoff());
             while let Some(item) = stream.next().await {
-                if let Ok(pod) = item {
-                    let name = pod.metadata.name.clone().unwrap_or_default();
-                    states.lock().expect("states lock").insert(name, pod);
-                    changed.send_modify(|v| *v += 1);
+                match item {
+                    Ok(event) => {
+                        health.ok();
+                        if let W::Apply(pod) | W::InitApply(pod) = event {
+                            let name = pod.metadata.name.clone().unwrap_or_default();
+                            states.lock().expect("states lock").insert(name, pod);
+                            changed.send_modify(|v| *v += 1);
+                        }
+                    }
+                    Err(e) => {
+                        let e = watch_error(&server, &namespace, "pods", e);
+                        tracing::debug!("pod watch: {e}");
+                        if is_fatal(&e) {
+                            return e;
+                        }
+                        health.failed(e);
+                    }
                 }
             }
+            Error::Request("the pod watch ended".into())
         });
         let events_api: Api<Event> = Api::namespaced(self.kube.stream_client.clone(), &self.namespace);
         let ecfg = watcher::Config::default().fields("involvedObject.kind=Pod");
         let events = self.events.clone();
         let changed = self.changed.clone();
+        let (server, namespace) = (self.kube.server.clone(), self.namespace.clone());
         let event_task = tokio::spawn(async move {
-            let mut stream = std::pin::pin!(watcher(events_api, ecfg).default_backoff().applied_objects());
+            let mut stream = std::pin::pin!(watcher(events_api, ecfg).default_backoff());
             while let Some(item) = stream.next().await {
-                if let Ok(ev) = item {
-                    let Some(name) = ev.involved_object.name.clone() else { continue };
-                    if !name.starts_with(POD_NAME_PREFIX) {
+                let ev = match item {
+                    Ok(W::Apply(ev) | W::InitApply(ev)) => ev,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        // Events only explain; without the right to read them the run goes on
+                        // (the preflight has warned).
+                        if is_fatal(&watch_error(&server, &namespace, "events", e)) {
+                            return;
+                        }
                         continue;
                     }
-                    let mut map = events.lock().expect("events lock");
-                    let list = map.entry(name).or_default();
-                    let uid = ev.metadata.uid.clone();
-                    list.retain(|e| e.metadata.uid != uid);
-                    list.push(ev);
-                    drop(map);
-                    changed.send_modify(|v| *v += 1);
+                };
+                let Some(name) = ev.involved_object.name.clone() else { continue };
+                if !name.starts_with(POD_NAME_PREFIX) {
+                    continue;
                 }
+                let mut map = events.lock().expect("events lock");
+                let list = map.entry(name).or_default();
+                let uid = ev.metadata.uid.clone();
+                list.retain(|e| e.metadata.uid != uid);
+                list.push(ev);
+                drop(map);
+                changed.send_modify(|v| *v += 1);
             }
         });
         (pod_task, event_task)
@@ -265,7 +300,8 @@ pub struct StartFailure {
 pub enum Sink {
     Direct,
     Prefixed(String),
-    Captured(Arc<Mutex<(Vec<u8>, Vec<u8>)>>),
+    /// stdout and stderr, each bounded (`--max-output`).
+    Captured(Arc<Mutex<(super::fanout::Bounded, super::fanout::Bounded)>>),
 }
 
 async fn pump<R: AsyncRead + Unpin>(reader: R, sink: Sink, is_err: bool) {
@@ -306,11 +342,19 @@ async fn pump<R: AsyncRead + Unpin>(reader: R, sink: Sink, is_err: bool) {
             }
         }
         Sink::Captured(buf) => {
+            // Read in chunks into the bounded buffers: memory stays at --max-output per stream
+            // whatever the node prints.
             let mut r = reader;
-            let mut data = Vec::new();
-            let _ = tokio::io::AsyncReadExt::read_to_end(&mut r, &mut data).await;
-            let mut b = buf.lock().expect("capture lock");
-            if is_err { b.1.extend(data) } else { b.0.extend(data) }
+            let mut chunk = vec![0u8; 64 * 1024];
+            loop {
+                match tokio::io::AsyncReadExt::read(&mut r, &mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let mut b = buf.lock().expect("capture lock");
+                        if is_err { b.1.push(&chunk[..n]) } else { b.0.push(&chunk[..n]) }
+                    }
+                }
+            }
         }
     }
 }

@@ -13,3 +13,14 @@ pub mod run_as;
 pub mod signals;
 pub mod spec;
 pub mod status;
+pub mod watch;
+
+/// A line on stderr that never panics: `eprintln!` panics when stderr is gone, and a hung-up
+/// terminal (SIGHUP, a dropped SSH session) is exactly when exec still has pods to delete.
+#[macro_export]
+macro_rules! stderr_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}

@@ -13,8 +13,13 @@ use crate::snapshot::{node_name, node_os};
 
 /// Above this many nodes, ask for confirmation (or `--yes`).
 pub const CONFIRM_ABOVE: usize = 10;
-/// Without `--timeout`, the pod's safety net deadline.
+/// Without `--timeout` (or with `--timeout 0`), how long the command may run before the pod's
+/// safety-net deadline ends it (unless `--pod-deadline` says otherwise).
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(3600);
+/// Added to the time for the command and the wait for Running in the default pod deadline.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(60);
+/// A fan-out keeps at most this much of each node's stdout and of its stderr (`--max-output`).
+pub const DEFAULT_MAX_OUTPUT: usize = 1024 * 1024;
 
 /// What `exec` was asked to do, as plain values (the command line's `exec` flags).
 #[derive(Debug, Clone, Default)]
@@ -31,9 +36,13 @@ pub struct Request {
     pub command: Vec<String>,
     pub run_as: RunAs,
     pub image: String,
-    /// Limit for the command itself; zero = none.
+    /// Limit for the command itself; zero = none (the pod's deadline still applies).
     pub timeout: Duration,
     pub pod_running_timeout: Duration,
+    /// The pod's `activeDeadlineSeconds` (`--pod-deadline`); `None` = [`default_deadline`].
+    pub pod_deadline: Option<Duration>,
+    /// Bytes of each captured stream kept per node in a fan-out (`--max-output`); 0 = the default.
+    pub max_output: usize,
     /// `NAME=VALUE` / `KEY=VALUE` as typed; parsed per pod by [`options_for`].
     pub env: Vec<String>,
     pub labels: Vec<String>,
@@ -127,6 +136,59 @@ pub fn select_targets(
     Ok(targets)
 }
 
+/// The pod's deadline without `--pod-deadline`: the command's `--timeout` (an hour when it is 0),
+/// plus `--pod-running-timeout`, plus a minute. With the defaults: 1h 6m.
+pub fn default_deadline(timeout: Duration, pod_running_timeout: Duration) -> Duration {
+    let command = if timeout.is_zero() { DEFAULT_DEADLINE } else { timeout };
+    command.saturating_add(pod_running_timeout).saturating_add(DEADLINE_MARGIN)
+}
+
+/// `activeDeadlineSeconds` of the pod: `--pod-deadline`, or [`default_deadline`]; at least 1.
+pub fn deadline_seconds(req: &Request) -> i64 {
+    let d = req.pod_deadline.unwrap_or_else(|| default_deadline(req.timeout, req.pod_running_timeout));
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(1)
+}
+
+/// `--timeout` longer than `--pod-deadline` could never be reached: the pod would end first.
+pub fn check_deadline(req: &Request) -> Result<()> {
+    match req.pod_deadline {
+        Some(d) if d.as_secs() == 0 => Err(Error::Usage("--pod-deadline must be at least 1s".into())),
+        Some(d) if !req.timeout.is_zero() && req.timeout > d => Err(Error::Usage(format!(
+            "--timeout {}s is longer than --pod-deadline {}s: the pod's deadline would end the command first",
+            req.timeout.as_secs(),
+            d.as_secs()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Bytes kept per captured stream and node in a fan-out.
+pub fn max_output(req: &Request) -> usize {
+    if req.max_output == 0 { DEFAULT_MAX_OUTPUT } else { req.max_output }
+}
+
+/// A size for `--max-output`: bytes, or with a suffix `Ki`, `Mi`, `Gi` (also `K`/`KB`/`KiB`, …,
+/// all binary).
+pub fn parse_size(s: &str) -> std::result::Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let bad = || format!("invalid size {s:?} (use e.g. 65536, 64Ki, 1Mi)");
+    let n: usize = num.parse().map_err(|_| bad())?;
+    let mult: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "ki" | "kb" | "kib" => 1 << 10,
+        "m" | "mi" | "mb" | "mib" => 1 << 20,
+        "g" | "gi" | "gb" | "gib" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    let v = n.checked_mul(mult).ok_or_else(bad)?;
+    if v == 0 {
+        return Err("--max-output must be at least 1 byte".into());
+    }
+    Ok(v)
+}
+
 /// The options of the throwaway pod on `node`, named with a fresh random suffix, created now.
 pub fn options_for(req: &Request, namespace: &str, node: &str) -> Result<PodOptions> {
     options_at(req, namespace, node, SystemTime::now(), &random_suffix(5))
@@ -134,8 +196,7 @@ pub fn options_for(req: &Request, namespace: &str, node: &str) -> Result<PodOpti
 
 /// [`options_for`] at a given time and name suffix (pure).
 pub fn options_at(req: &Request, namespace: &str, node: &str, now: SystemTime, suffix: &str) -> Result<PodOptions> {
-    let deadline = if req.timeout.is_zero() { DEFAULT_DEADLINE } else { req.timeout };
-    let deadline_seconds = (deadline + req.pod_running_timeout).as_secs() as i64 + 60;
+    let deadline_seconds = deadline_seconds(req);
     Ok(PodOptions {
         name: pod_name(node, suffix),
         namespace: namespace.to_string(),
@@ -147,7 +208,7 @@ pub fn options_at(req: &Request, namespace: &str, node: &str, now: SystemTime, s
         annotations: parse_pairs("annotation", &req.annotations)?,
         deadline_seconds,
         created_at: rfc3339(now),
-        deadline_at: rfc3339(now + Duration::from_secs(deadline_seconds as u64)),
+        deadline_at: rfc3339(now.checked_add(Duration::from_secs(deadline_seconds as u64)).unwrap_or(now)),
     })
 }
 
@@ -303,6 +364,53 @@ mod tests {
         assert_eq!(o.deadline_seconds, 60 + 300 + 60);
         let e = options_at(&Request { env: names(&["nope"]), ..req }, "ops", "n", now, "z").unwrap_err();
         assert_eq!(e.to_string(), "--env \"nope\": expected KEY=VALUE");
+    }
+
+    #[test]
+    fn the_pod_deadline_is_settable_and_its_default_is_said() {
+        let prt = Duration::from_secs(300);
+        // --timeout 0 is no client limit, but the pod still ends after 1h + 5m + 1m.
+        assert_eq!(default_deadline(Duration::ZERO, prt), Duration::from_secs(3960));
+        assert_eq!(default_deadline(Duration::from_secs(60), prt), Duration::from_secs(420));
+        let req = Request { pod_running_timeout: prt, ..Default::default() };
+        assert_eq!(deadline_seconds(&req), 3960);
+        let short = Request { pod_deadline: Some(Duration::from_secs(5)), ..req.clone() };
+        assert_eq!(deadline_seconds(&short), 5);
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_795_824_000);
+        let o = options_at(&short, "ops", "n", now, "z").unwrap();
+        assert_eq!(o.deadline_seconds, 5);
+        assert_eq!(o.deadline_at, "2026-11-28T00:00:05Z");
+        let pod = super::super::spec::throwaway_pod(&o);
+        assert_eq!(pod.spec.unwrap().active_deadline_seconds, Some(5));
+        // Huge values saturate instead of overflowing.
+        let huge = Request { pod_deadline: Some(Duration::from_secs(u64::MAX)), ..req.clone() };
+        assert_eq!(deadline_seconds(&huge), i64::MAX);
+        assert_eq!(default_deadline(Duration::MAX, prt), Duration::MAX);
+        // A --timeout the pod can never reach, and a zero deadline, are refused.
+        assert!(check_deadline(&req).is_ok());
+        assert!(check_deadline(&short).is_ok());
+        let e = check_deadline(&Request { timeout: Duration::from_secs(60), ..short.clone() }).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--timeout 60s is longer than --pod-deadline 5s: the pod's deadline would end the command first"
+        );
+        let e = check_deadline(&Request { pod_deadline: Some(Duration::ZERO), ..req }).unwrap_err();
+        assert_eq!(e.to_string(), "--pod-deadline must be at least 1s");
+    }
+
+    #[test]
+    fn output_sizes_parse_with_binary_suffixes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64Ki"), Ok(64 * 1024));
+        assert_eq!(parse_size("1Mi"), Ok(1 << 20));
+        assert_eq!(parse_size("2MiB"), Ok(2 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert!(parse_size("1.5Mi").is_err());
+        assert!(parse_size("x").is_err());
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("99999999999999999999Gi").is_err());
+        assert_eq!(max_output(&Request::default()), DEFAULT_MAX_OUTPUT);
+        assert_eq!(max_output(&Request { max_output: 10, ..Default::default() }), 10);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::exec::fanout::NodeOutcome;
+use crate::exec::fanout::{Captured, Cut, NodeOutcome};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -16,6 +16,14 @@ pub struct NodeResult {
     pub stdout: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stderr: Option<String>,
+    /// Set when the output was captured: whether `--max-output` cut a stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<bool>,
+    /// Bytes dropped from the middle of each stream (only when cut).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdout_bytes_dropped: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr_bytes_dropped: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -36,6 +44,10 @@ impl FanoutReport {
                 .into_iter()
                 .map(|o| {
                     let text = |b: &[u8]| Some(String::from_utf8_lossy(b).into_owned());
+                    let truncated = o.captured.as_ref().map(|c| c.stdout_cut.is_some() || c.stderr_cut.is_some());
+                    let dropped = |c: Option<Cut>| c.map(|c| c.dropped);
+                    let (stdout_bytes_dropped, stderr_bytes_dropped) =
+                        o.captured.as_ref().map(|c| (dropped(c.stdout_cut), dropped(c.stderr_cut))).unwrap_or_default();
                     let (stdout, stderr) =
                         o.captured.map(|c| (text(&c.stdout), text(&c.stderr))).unwrap_or((None, None));
                     NodeResult {
@@ -46,6 +58,9 @@ impl FanoutReport {
                         error: o.result.err().map(|e| e.to_string()),
                         stdout,
                         stderr,
+                        truncated,
+                        stdout_bytes_dropped,
+                        stderr_bytes_dropped,
                     }
                 })
                 .collect(),
@@ -53,17 +68,55 @@ impl FanoutReport {
     }
 }
 
-/// One node's captured output under a `=== node ===` heading (stdout), its stderr after it.
-pub fn print_group(node: &str, out: &[u8], err: &[u8]) {
+/// The line that marks where `--max-output` cut a stream.
+pub fn cut_marker(stream: &str, cut: Cut) -> String {
+    format!("[… {} bytes of {stream} cut here (--max-output keeps the first and last half) …]", cut.dropped)
+}
+
+/// What was cut from a node's captured output, one line per stream, for stderr.
+pub fn cut_notes(node: &str, c: &Captured) -> Vec<String> {
+    [("stdout", c.stdout_cut), ("stderr", c.stderr_cut)]
+        .into_iter()
+        .filter_map(|(stream, cut)| {
+            cut.map(|cut| {
+                let kept = if stream == "stdout" { c.stdout.len() } else { c.stderr.len() };
+                format!(
+                    "[{node}] output cut: {} bytes of {stream} dropped, {kept} bytes kept (its first and last; raise --max-output)",
+                    cut.dropped
+                )
+            })
+        })
+        .collect()
+}
+
+/// One stream with the marker line at its cut.
+fn with_marker(data: &[u8], stream: &str, cut: Option<Cut>) -> Vec<u8> {
+    let Some(cut) = cut else { return data.to_vec() };
+    let at = cut.at.min(data.len());
+    let mut out = data[..at].to_vec();
+    if !out.is_empty() && !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(cut_marker(stream, cut).as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(&data[at..]);
+    out
+}
+
+/// One node's captured output under a `=== node ===` heading (stdout), its stderr after it; a
+/// marker line where `--max-output` cut a stream.
+pub fn print_group(node: &str, c: &Captured) {
     use std::io::Write;
+    let out = with_marker(&c.stdout, "stdout", c.stdout_cut);
+    let err = with_marker(&c.stderr, "stderr", c.stderr_cut);
     let mut o = std::io::stdout().lock();
     let _ = writeln!(o, "=== {node} ===");
-    let _ = o.write_all(out);
+    let _ = o.write_all(&out);
     if !out.is_empty() && !out.ends_with(b"\n") {
         let _ = writeln!(o);
     }
     drop(o);
-    let _ = std::io::stderr().lock().write_all(err);
+    let _ = std::io::stderr().lock().write_all(&err);
 }
 
 /// The table printed (on stderr) after a fan-out.
@@ -84,7 +137,6 @@ pub fn render_summary(r: &FanoutReport) -> String {
 mod tests {
     use super::*;
     use crate::error::Error;
-    use crate::exec::fanout::Captured;
     use crate::exec::plan::{Request, options_at};
     use std::time::Duration;
 
@@ -95,7 +147,7 @@ mod tests {
 
     fn report() -> FanoutReport {
         FanoutReport::new(vec![
-            outcome("win-a", Ok(0), Some(Captured { stdout: b"hi\n".to_vec(), stderr: vec![] })),
+            outcome("win-a", Ok(0), Some(Captured { stdout: b"hi\n".to_vec(), ..Default::default() })),
             outcome("win-b", Ok(4), None),
             outcome("win-c", Err(Error::Interrupted), None),
         ])
@@ -109,7 +161,7 @@ mod tests {
         assert_eq!(
             v["results"][0],
             serde_json::json!({"node": "win-a", "pod": "hostprocess-win-a-abcde", "exitCode": 0,
-                "durationSeconds": 1.234, "error": null, "stdout": "hi\n", "stderr": ""})
+                "durationSeconds": 1.234, "error": null, "stdout": "hi\n", "stderr": "", "truncated": false})
         );
         assert_eq!(v["results"][1]["exitCode"], 4);
         assert!(v["results"][1].get("stdout").is_none());
@@ -129,5 +181,40 @@ mod tests {
             "{text}"
         );
         assert_eq!(lines[5], "1 of 3 node(s) succeeded.");
+    }
+
+    #[test]
+    fn cut_output_is_flagged_in_json_and_marked_for_humans() {
+        let c = Captured {
+            stdout: b"first\nlast\n".to_vec(),
+            stdout_cut: Some(Cut { at: 6, dropped: 1000 }),
+            ..Default::default()
+        };
+        let r = FanoutReport::new(vec![outcome("win-a", Ok(0), Some(c.clone()))]);
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["results"][0]["truncated"], true);
+        assert_eq!(v["results"][0]["stdoutBytesDropped"], 1000);
+        assert!(v["results"][0].get("stderrBytesDropped").is_none());
+        assert_eq!(v["results"][0]["stdout"], "first\nlast\n");
+        let marked = String::from_utf8(with_marker(&c.stdout, "stdout", c.stdout_cut)).unwrap();
+        assert_eq!(
+            marked,
+            "first\n[… 1000 bytes of stdout cut here (--max-output keeps the first and last half) …]\nlast\n"
+        );
+        assert_eq!(
+            cut_notes("win-a", &c),
+            [
+                "[win-a] output cut: 1000 bytes of stdout dropped, 11 bytes kept (its first and last; raise --max-output)"
+            ]
+        );
+        assert!(cut_notes("win-a", &Captured::default()).is_empty());
+    }
+
+    #[test]
+    fn out_of_range_remote_codes_are_failures_with_their_real_code() {
+        let r = FanoutReport::new(vec![outcome("win-a", Ok(256), None), outcome("win-b", Ok(0), None)]);
+        assert_eq!((r.succeeded, r.failed), (1, 1));
+        assert_eq!(r.results[0].exit_code, Some(256));
+        assert!(render_summary(&r).lines().any(|l| l.starts_with("win-a") && l.contains(" 256 ")));
     }
 }
