@@ -802,6 +802,7 @@ fn exec_failing_command_exit_code_comes_from_the_status_cause() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("exec failed:"), "{}", text(&out.stderr));
     let _ = kubectl(&["-n", &ns, "delete", "pod", "probe", "--grace-period=0", "--force"]);
+}
 
 // ---- #14 exec: signals, RBAC preflight, pod deadline ----
 
