@@ -33,7 +33,13 @@ pub fn exit_code(status: &Status) -> Option<i32> {
         .and_then(|d| d.causes.as_ref())
         .and_then(|c| c.iter().find(|c| c.reason.as_deref() == Some("ExitCode")))
         .and_then(|c| c.message.as_deref())
-        .and_then(|m| m.trim().parse().ok())
+        .and_then(|m| parse_code(m.trim()))
+}
+
+/// A Windows exit code is 32 bits; the kubelet may print an NTSTATUS such as 0xC0000005 as the
+/// unsigned 3221225477 or as the signed -1073741819. Both are the same i32.
+fn parse_code(m: &str) -> Option<i32> {
+    m.parse::<i32>().ok().or_else(|| m.parse::<u32>().ok().map(|u| u as i32))
 }
 
 /// Waiting reasons no retry of the kubelet can change: the image name in the spec is invalid,
@@ -250,6 +256,14 @@ mod tests {
         );
         assert_eq!(exit_code(&s), Some(42));
         assert_eq!(exit_code(&status(serde_json::json!({"status":"Success"}))), Some(0));
+        let ntstatus = |m: &str| {
+            status(
+                serde_json::json!({"status":"Failure","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":m}]}}),
+            )
+        };
+        assert_eq!(exit_code(&ntstatus("3221225477")), Some(0xC000_0005_u32 as i32));
+        assert_eq!(exit_code(&ntstatus("-1073741819")), Some(0xC000_0005_u32 as i32));
+        assert_eq!(exit_code(&ntstatus("99999999999")), None);
     }
 
     #[test]
