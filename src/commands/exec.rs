@@ -114,9 +114,7 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
         }
     } else {
         for (name, e) in lc.delete_all().await {
-            eprintln!(
-                "warning: could not delete pod {namespace}/{name}: {e}\nhint: run `kubectl hostprocess cleanup -n {namespace}`"
-            );
+            eprintln!("warning: could not delete pod {namespace}/{name}: {e}\nhint: {}", lc.leftover_hint(&name));
         }
     }
     let results = outcome?;
