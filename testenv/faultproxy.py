@@ -14,6 +14,10 @@ client certificate of the testenv, and injects one fault (--fault):
   cut-exec             cut every exec websocket --after seconds after the upgrade
   delete-500           answer DELETE .../pods/NAME with 500 InternalError (not forwarded)
   delete-hang          never answer DELETE .../pods/NAME
+  create-409           answer the create of a pod with 409 AlreadyExists (not forwarded), as if
+                       someone else's pod had that name
+
+Every DELETE of a pod is logged on stderr with its body (to check its UID precondition).
 
 Python standard library only. Prints "listening on 127.0.0.1:PORT" once ready (stdout).
 """
@@ -108,7 +112,21 @@ class Proxy:
         """Handle one request; False closes the connection."""
         fault = self.args.fault
         path = target
+        if method == "POST" and POD_CREATE.match(path) and "dryRun" not in path and fault == "create-409":
+            status = {
+                "kind": "Status", "apiVersion": "v1", "status": "Failure",
+                "message": "pods already exists (faultproxy)", "reason": "AlreadyExists", "code": 409,
+            }
+            data = json.dumps(status).encode()
+            writer.write(
+                b"HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(data)}\r\n\r\n".encode() + data
+            )
+            await writer.drain()
+            log(f"create-409: answered POST {path} with 409")
+            return True
         if method == "DELETE" and POD_DELETE.match(path):
+            log(f"DELETE {path} {body.decode('utf-8', 'replace')}")
             if fault == "delete-500":
                 status = {
                     "kind": "Status", "apiVersion": "v1", "status": "Failure",
@@ -269,7 +287,7 @@ async def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--fault", default=os.environ.get("FAULT", "none"),
                    choices=["none", "create-lost", "outage-after-create", "cut-watch", "cut-exec",
-                            "delete-500", "delete-hang"])
+                            "delete-500", "delete-hang", "create-409"])
     p.add_argument("--after", type=float, default=float(os.environ.get("FAULT_AFTER", "0.5")),
                    help="seconds before cut-watch / cut-exec cut a stream")
     p.add_argument("--outage", type=float, default=float(os.environ.get("FAULT_OUTAGE", "0")),

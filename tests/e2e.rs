@@ -715,6 +715,7 @@ impl FaultProxy {
         let _ = env();
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = dir.path().join("proxy.kubeconfig");
+        let log = std::fs::File::create(dir.path().join("proxy.log")).unwrap();
         let mut child = Command::new("python3")
             .arg(repo().join("testenv/faultproxy.py"))
             .args(["--fault", fault, "--namespace", ns, "--admin-kubeconfig"])
@@ -723,7 +724,7 @@ impl FaultProxy {
             .arg(&kubeconfig)
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .expect("python3 testenv/faultproxy.py");
         let mut line = String::new();
@@ -731,6 +732,11 @@ impl FaultProxy {
         std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         assert!(line.starts_with("listening on"), "faultproxy: {line}");
         FaultProxy { child, kubeconfig, _dir: dir }
+    }
+
+    /// What the proxy logged (every pod DELETE with its body, every injected fault).
+    fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("proxy.log")).unwrap_or_default()
     }
 
     /// The plugin, talking to the API server through the proxy.
@@ -782,6 +788,32 @@ fn api_fault_create_answer_lost_deletes_the_pod_that_was_created() {
     assert!(!e.contains("could not delete"), "{e}");
     // The pod did reach the server; the plugin found it by its session and deleted it.
     assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn deletes_carry_the_uid_and_a_409_on_create_deletes_nothing() {
+    let ns = namespace("b-uid-deletes");
+    // An ordinary run: its one DELETE names the UID of the pod it created.
+    let proxy = FaultProxy::start("none", &ns, &[]);
+    let (out, _) =
+        run_within(proxy.plugin().args(["exec", "win-2022-b", "--", "cmd", "/c", "echo hi"]), Duration::from_secs(40));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = proxy.log();
+    let deletes: Vec<&str> = log.lines().filter(|l| l.contains("DELETE /api/v1/namespaces/")).collect();
+    assert_eq!(deletes.len(), 1, "{log}");
+    assert!(deletes[0].contains(r#""preconditions":{"uid":""#), "{log}");
+    assert!(leftovers(&ns).is_empty());
+    // The name is taken (409): the pod of that name is not ours, nothing is deleted.
+    let proxy = FaultProxy::start("create-409", &ns, &[]);
+    let (out, _) =
+        run_within(proxy.plugin().args(["exec", "win-2022-b", "--", "cmd", "/c", "echo hi"]), Duration::from_secs(40));
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{e}");
+    assert!(e.contains("AlreadyExists"), "{e}");
+    let log = proxy.log();
+    assert!(log.contains("create-409: answered POST"), "{log}");
+    assert!(!log.contains("DELETE /api/v1/namespaces/"), "a DELETE after the 409: {log}");
+    assert!(!e.contains("could not delete"), "{e}");
 }
 
 #[test]
