@@ -848,6 +848,7 @@ fn api_fault_short_outage_after_create_leaves_no_pod() {
 /// and the deadline at which the API server stops it; the run ends in bounded time.
 fn delete_fails(ns_name: &str, fault: &str, extra: &[&str], exec_flags: &[&str]) {
     let ns = namespace(ns_name);
+    let _ = kubectl(&["-n", &ns, "delete", "pods", "--all", "--grace-period=0"]); // an earlier failed run
     let proxy = FaultProxy::start(fault, &ns, extra);
     let (out, took) = run_within(
         proxy.plugin().arg("exec").args(exec_flags).args(["win-2022-b", "--", "cmd", "/c", "echo hi"]),
@@ -1001,7 +1002,9 @@ fn pod_names(ns: &str) -> BTreeSet<String> {
 #[test]
 fn cleanup_deletes_only_the_users_own_throwaway_pods() {
     let ns = namespace("b-e2e-owners");
+    // What an earlier failed run may have left.
     let _ = kubectl(&["-n", &ns, "delete", "pods", "--all", "--grace-period=0"]);
+    let _ = kubectl(&["-n", &ns, "delete", "configmap", "owner", "--ignore-not-found"]);
     let dir = tempfile::tempdir().unwrap();
     let user_b = user_b_kubeconfig(&ns, dir.path());
     // User B's live session (kept), made through the plugin: it records B as creator.
