@@ -353,15 +353,24 @@ pub enum FanoutStyle {
 
 #[derive(Debug, Args)]
 pub struct CleanupArgs {
+    /// Only these throwaway pods (yours, whatever their deadline), e.g. the one a failed exec named
+    #[arg(value_name = "POD")]
+    pub pods: Vec<String>,
     /// Every namespace
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
     /// Print what would be deleted
     #[arg(long)]
     pub dry_run: bool,
-    /// Delete every throwaway pod, not only those past their deadline
+    /// Delete your throwaway pods that are still within their deadline too (live sessions)
     #[arg(long)]
     pub all: bool,
+    /// Delete other users' throwaway pods too (and those that record no creator); asks first
+    #[arg(long)]
+    pub all_users: bool,
+    /// Do not ask before deleting other users' pods (needed with --all-users without a terminal)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 /// kubectl-style durations: `30s`, `5m`, `1h`, `1m30s`, `250ms`, a bare number of seconds.

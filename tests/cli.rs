@@ -362,3 +362,22 @@ fn doctor_reads_a_large_yaml_dump() {
     assert_eq!(hp010, 6001, "6000 pods and the node");
     assert!(start.elapsed() < std::time::Duration::from_secs(60));
 }
+
+// ---- #14 cleanup ----
+
+#[test]
+fn cleanup_of_other_users_pods_without_a_terminal_needs_yes() {
+    // Refused before any request (no kubeconfig here): a script never meets a prompt.
+    let out = bin().args(["cleanup", "-A", "--all-users"]).write_stdin("").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("refusing to delete other users' pods (--all-users) without confirmation"), "{e}");
+    assert!(e.contains("pass --yes"), "{e}");
+    // With --yes (or --dry-run) it goes on, to the missing kubeconfig.
+    let out = bin().args(["cleanup", "-A", "--all-users", "--yes"]).env("KUBECONFIG", "/nonexistent").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kubeconfig"));
+    let help = bin().args(["cleanup", "--help"]).output().unwrap();
+    let h = String::from_utf8_lossy(&help.stdout);
+    assert!(h.contains("--all-users") && h.contains("--yes") && h.contains("[POD]..."), "{h}");
+}

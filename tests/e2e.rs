@@ -1131,3 +1131,429 @@ fn c_an_api_outage_while_waiting_is_reported_as_unreachable() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(leftovers(&ns).is_empty());
 }
+
+// ---- #14 cleanup ownership, UID deletes, API faults ----
+
+/// The fault-injecting proxy of `testenv/faultproxy.py`, with a kubeconfig that points at it.
+struct FaultProxy {
+    child: std::process::Child,
+    kubeconfig: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl FaultProxy {
+    fn start(fault: &str, ns: &str, extra: &[&str]) -> FaultProxy {
+        let _ = env();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("proxy.kubeconfig");
+        let log = std::fs::File::create(dir.path().join("proxy.log")).unwrap();
+        let mut child = Command::new("python3")
+            .arg(repo().join("testenv/faultproxy.py"))
+            .args(["--fault", fault, "--namespace", ns, "--admin-kubeconfig"])
+            .arg(&env().kubeconfig)
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("python3 testenv/faultproxy.py");
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert!(line.starts_with("listening on"), "faultproxy: {line}");
+        FaultProxy { child, kubeconfig, _dir: dir }
+    }
+
+    /// What the proxy logged (every pod DELETE with its body, every injected fault).
+    fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("proxy.log")).unwrap_or_default()
+    }
+
+    /// The plugin, talking to the API server through the proxy.
+    fn plugin(&self) -> Command {
+        let mut c = plugin();
+        c.env("KUBECONFIG", &self.kubeconfig);
+        c
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Run with a time limit; the output and how long it took.
+fn run_within(cmd: &mut Command, limit: Duration) -> (Output, Duration) {
+    let start = Instant::now();
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let _ = wait_exit(&mut child, limit);
+    (child.wait_with_output().unwrap(), start.elapsed())
+}
+
+/// Remove what a test left on purpose (a pod whose delete the proxy kept failing).
+fn force_delete_throwaway(ns: &str) {
+    let _ = kubectl(&[
+        "-n",
+        ns,
+        "delete",
+        "pods",
+        "-l",
+        "app.kubernetes.io/managed-by=kubectl-hostprocess",
+        "--grace-period=0",
+        "--wait=false",
+    ]);
+}
+
+#[test]
+fn api_fault_create_answer_lost_deletes_the_pod_that_was_created() {
+    let ns = namespace("b-fault-create-lost");
+    let proxy = FaultProxy::start("create-lost", &ns, &[]);
+    let (out, _) =
+        run_within(proxy.plugin().args(["exec", "win-2022-b", "--", "cmd", "/c", "echo hi"]), Duration::from_secs(40));
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{e}");
+    assert!(e.contains("cannot reach the API server"), "{e}");
+    assert!(!e.contains("could not delete"), "{e}");
+    // The pod did reach the server; the plugin found it by its session and deleted it.
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn deletes_carry_the_uid_and_a_409_on_create_deletes_nothing() {
+    let ns = namespace("b-uid-deletes");
+    // An ordinary run: its one DELETE names the UID of the pod it created.
+    let proxy = FaultProxy::start("none", &ns, &[]);
+    let (out, _) =
+        run_within(proxy.plugin().args(["exec", "win-2022-b", "--", "cmd", "/c", "echo hi"]), Duration::from_secs(40));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = proxy.log();
+    let deletes: Vec<&str> = log.lines().filter(|l| l.contains("DELETE /api/v1/namespaces/")).collect();
+    assert_eq!(deletes.len(), 1, "{log}");
+    assert!(deletes[0].contains(r#""preconditions":{"uid":""#), "{log}");
+    assert!(leftovers(&ns).is_empty());
+    // The name is taken (409): the pod of that name is not ours, nothing is deleted.
+    let proxy = FaultProxy::start("create-409", &ns, &[]);
+    let (out, _) =
+        run_within(proxy.plugin().args(["exec", "win-2022-b", "--", "cmd", "/c", "echo hi"]), Duration::from_secs(40));
+    let e = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{e}");
+    assert!(e.contains("AlreadyExists"), "{e}");
+    let log = proxy.log();
+    assert!(log.contains("create-409: answered POST"), "{log}");
+    assert!(!log.contains("DELETE /api/v1/namespaces/"), "a DELETE after the 409: {log}");
+    assert!(!e.contains("could not delete"), "{e}");
+}
+
+#[test]
+fn api_fault_watch_cut_is_survived() {
+    let ns = namespace("b-fault-watch");
+    let proxy = FaultProxy::start("cut-watch", &ns, &["--after", "0.05"]);
+    let (out, _) = run_within(
+        proxy.plugin().args(["exec", "win-2022-b", "--", "sh", "-c", "sleep 1; echo done; exit 4"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "done\n");
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn api_fault_short_outage_after_create_leaves_no_pod() {
+    let ns = namespace("b-fault-outage");
+    let proxy = FaultProxy::start("outage-after-create", &ns, &["--outage", "3"]);
+    let (out, _) = run_within(
+        proxy.plugin().args(["exec", "win-2022-b", "--pod-running-timeout", "2s", "--", "cmd", "/c", "echo hi"]),
+        Duration::from_secs(60),
+    );
+    let e = text(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1 | 3)), "{e}");
+    // The delete is retried past the outage.
+    assert!(!e.contains("could not delete"), "{e}");
+    assert!(leftovers(&ns).is_empty());
+}
+
+/// When the delete itself keeps failing, stderr names the pod, the command that deletes it
+/// and the deadline at which the API server stops it; the run ends in bounded time.
+fn delete_fails(ns_name: &str, fault: &str, extra: &[&str], exec_flags: &[&str]) {
+    let ns = namespace(ns_name);
+    let _ = kubectl(&["-n", &ns, "delete", "pods", "--all", "--grace-period=0"]); // an earlier failed run
+    let proxy = FaultProxy::start(fault, &ns, extra);
+    let (out, took) = run_within(
+        proxy.plugin().arg("exec").args(exec_flags).args(["win-2022-b", "--", "cmd", "/c", "echo hi"]),
+        Duration::from_secs(90),
+    );
+    let e = text(&out.stderr);
+    assert!(took < Duration::from_secs(40), "took {took:?}: {e}");
+    assert!(e.contains(&format!("warning: could not delete pod {ns}/hostprocess-win-2022-b-")), "{e}");
+    assert!(e.contains(&format!("`kubectl hostprocess cleanup -n {ns} hostprocess-win-2022-b-")), "{e}");
+    assert!(e.contains("at its deadline 20") && e.contains("(activeDeadlineSeconds)"), "{e}");
+    let left = throwaway_pods(&ns);
+    assert_eq!(left.len(), 1, "{left:?}");
+    // The printed command works (without the proxy in the way).
+    let name = left[0].trim_start_matches("pod/");
+    let out = plugin().args(["-n", &ns, "cleanup", name]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(leftovers(&ns).is_empty());
+    force_delete_throwaway(&ns);
+}
+
+#[test]
+fn api_fault_delete_500_prints_the_cleanup_command_and_deadline() {
+    delete_fails("b-fault-del500", "delete-500", &[], &[]);
+}
+
+#[test]
+fn api_fault_delete_hang_is_bounded_and_prints_the_cleanup_command() {
+    delete_fails("b-fault-delhang", "delete-hang", &[], &[]);
+}
+
+#[test]
+fn api_fault_lasting_outage_after_create_prints_the_cleanup_command() {
+    delete_fails("b-fault-outage-long", "outage-after-create", &[], &["--pod-running-timeout", "2s"]);
+}
+
+#[test]
+#[ignore = "hangs until helper C's run_command fix: kube's exec loop returns on a websocket error without \
+            closing stdout/stderr, so the pumps wait forever"]
+fn api_fault_exec_stream_cut_ends_and_leaves_no_pod() {
+    let ns = namespace("b-fault-exec");
+    let proxy = FaultProxy::start("cut-exec", &ns, &["--after", "1"]);
+    let (out, took) = run_within(
+        proxy.plugin().args(["exec", "win-2022-b", "--", "sh", "-c", "echo hi; sleep 5; echo late"]),
+        Duration::from_secs(60),
+    );
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("late"));
+    assert!(leftovers(&ns).is_empty());
+}
+
+/// A second identity: a ServiceAccount token allowed to run exec in `ns`.
+fn user_b_kubeconfig(ns: &str, dir: &Path) -> PathBuf {
+    let rbac = format!(
+        r#"apiVersion: v1
+kind: ServiceAccount
+metadata: {{name: user-b, namespace: {ns}}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {{name: exec-user, namespace: {ns}}}
+rules:
+- {{apiGroups: [""], resources: [pods], verbs: [create, get, list, watch, delete]}}
+- {{apiGroups: [""], resources: [pods/exec], verbs: [create, get]}}
+- {{apiGroups: [""], resources: [events], verbs: [get, list, watch]}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: user-b-exec, namespace: {ns}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: exec-user}}
+subjects: [{{kind: ServiceAccount, name: user-b, namespace: {ns}}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: b-e2e-node-reader}}
+rules: [{{apiGroups: [""], resources: [nodes], verbs: [get, list]}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: b-e2e-node-reader-{ns}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: b-e2e-node-reader}}
+subjects: [{{kind: ServiceAccount, name: user-b, namespace: {ns}}}]
+"#
+    );
+    let f = dir.join("rbac.yaml");
+    std::fs::write(&f, rbac).unwrap();
+    let out = kubectl(&["apply", "-f", f.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = kubectl(&["-n", ns, "create", "token", "user-b", "--duration", "1h"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim().to_string();
+    let admin = std::fs::read_to_string(&env().kubeconfig).unwrap();
+    let ca = admin.lines().find_map(|l| l.trim().strip_prefix("certificate-authority-data:")).unwrap().trim();
+    let server = admin.lines().find_map(|l| l.trim().strip_prefix("server:")).unwrap().trim();
+    let kc = dir.join("user-b.kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: {server}, certificate-authority-data: {ca}}}\n\
+             users:\n- name: b\n  user: {{token: {token}}}\ncontexts:\n- name: b\n  context: {{cluster: c, user: b, namespace: {ns}}}\n\
+             current-context: b\n"
+        ),
+    )
+    .unwrap();
+    kc
+}
+
+/// A pod that looks like the plugin's, made directly: `creator` (None: no annotations at all),
+/// a one-second deadline (so it is past it almost at once) or none, optional owner.
+fn crafted_pod(ns: &str, name: &str, creator: Option<&str>, session: bool, deadline: bool, owner_uid: Option<&str>) {
+    let mut labels = serde_json::json!({"app.kubernetes.io/managed-by": "kubectl-hostprocess"});
+    if session {
+        labels["kubectl-hostprocess.io/session"] = "crafted".into();
+    }
+    let mut meta = serde_json::json!({"name": name, "namespace": ns, "labels": labels});
+    if let Some(c) = creator {
+        meta["annotations"] = serde_json::json!({"kubectl-hostprocess.io/created-by": c});
+    }
+    if let Some(uid) = owner_uid {
+        meta["ownerReferences"] =
+            serde_json::json!([{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": uid}]);
+    }
+    let mut spec = serde_json::json!({
+        "nodeName": "win-2022-b",
+        "tolerations": [{"operator": "Exists"}],
+        "containers": [{"name": "hostprocess", "image": "mcr.microsoft.com/oss/kubernetes/pause:3.9"}]
+    });
+    if deadline {
+        spec["activeDeadlineSeconds"] = 1.into();
+    }
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec});
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("pod.json");
+    std::fs::write(&f, pod.to_string()).unwrap();
+    let out = kubectl(&["apply", "-f", f.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+fn pod_names(ns: &str) -> BTreeSet<String> {
+    let out = kubectl(&["-n", ns, "get", "pods", "-o", "name"]);
+    text(&out.stdout)
+        .lines()
+        .map(|l| l.trim_start_matches("pod/").to_string())
+        .filter(|n| {
+            // Pods being deleted with grace 0 are gone at once; nothing else is expected here.
+            !n.is_empty()
+        })
+        .collect()
+}
+
+#[test]
+fn cleanup_deletes_only_the_users_own_throwaway_pods() {
+    let ns = namespace("b-e2e-owners");
+    // What an earlier failed run may have left.
+    let _ = kubectl(&["-n", &ns, "delete", "pods", "--all", "--grace-period=0"]);
+    let _ = kubectl(&["-n", &ns, "delete", "configmap", "owner", "--ignore-not-found"]);
+    let dir = tempfile::tempdir().unwrap();
+    let user_b = user_b_kubeconfig(&ns, dir.path());
+    // User B's live session (kept), made through the plugin: it records B as creator.
+    let out = plugin()
+        .env("KUBECONFIG", &user_b)
+        .args(["exec", "win-2022-b", "--keep", "--", "cmd", "/c", "echo b"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let b_live = throwaway_pods(&ns)[0].trim_start_matches("pod/").to_string();
+    let out = kubectl(&["-n", &ns, "get", "pod", &b_live, "-o", "jsonpath={.metadata.annotations}"]);
+    assert!(text(&out.stdout).contains("system:serviceaccount:b-e2e-owners:user-b"), "{}", text(&out.stdout));
+    // B's pod past its deadline, mine past it, a labelled pod owned by a ConfigMap, a labelled
+    // pod without annotations or deadline, and a labelled pod without a session label.
+    let out = kubectl(&["-n", &ns, "create", "configmap", "owner"]);
+    assert!(out.status.success());
+    let owner_uid = text(&kubectl(&["-n", &ns, "get", "configmap", "owner", "-o", "jsonpath={.metadata.uid}"]).stdout);
+    crafted_pod(&ns, "hostprocess-b-stale", Some("system:serviceaccount:b-e2e-owners:user-b"), true, true, None);
+    crafted_pod(&ns, "hostprocess-mine-stale", Some("kubernetes-admin"), true, true, None);
+    crafted_pod(&ns, "hostprocess-owned", Some("kubernetes-admin"), true, true, Some(&owner_uid));
+    crafted_pod(&ns, "hostprocess-bare", None, true, false, None);
+    crafted_pod(&ns, "hostprocess-nosession", None, false, false, None);
+    std::thread::sleep(Duration::from_millis(1500)); // the one-second deadlines pass
+    // My live session.
+    let out = plugin().args(["-n", &ns, "exec", "win-2022-a", "--keep", "--", "cmd", "/c", "echo a"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mine_live = pod_names(&ns).into_iter().find(|n| n.starts_with("hostprocess-win-2022-a-")).unwrap();
+
+    let all_six = |extra: &[&str]| -> BTreeSet<String> {
+        let mut s: BTreeSet<String> =
+            [b_live.as_str(), "hostprocess-b-stale", "hostprocess-owned", "hostprocess-bare", "hostprocess-nosession"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        s.extend(extra.iter().map(|s| s.to_string()));
+        s
+    };
+    let settle = |want: BTreeSet<String>| {
+        let start = Instant::now();
+        loop {
+            let got = pod_names(&ns);
+            if got == want {
+                return;
+            }
+            assert!(start.elapsed() < Duration::from_secs(15), "pods {got:?}, want {want:?}");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    };
+
+    // Plain cleanup: only my pod past its deadline.
+    let out = plugin().args(["-n", &ns, "cleanup"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("pod/hostprocess-mine-stale (namespace {ns}) deleted\n"));
+    let e = text(&out.stderr);
+    assert!(e.contains("1 of yours still within their deadline"), "{e}");
+    assert!(e.contains("of other users or with no recorded creator (--all-users)"), "{e}");
+    assert!(e.contains("not throwaway pods of exec"), "{e}");
+    settle(all_six(&[&mine_live]));
+
+    // --all: my live session too; nobody else's.
+    let out = plugin().args(["-n", &ns, "cleanup", "--all"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("pod/{mine_live} (namespace {ns}) deleted\n"));
+    settle(all_six(&[]));
+
+    // User B's plain cleanup deletes B's stale pod only.
+    let out = plugin().env("KUBECONFIG", &user_b).args(["cleanup"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("pod/hostprocess-b-stale (namespace {ns}) deleted\n"));
+    crafted_pod(&ns, "hostprocess-b-stale", Some("system:serviceaccount:b-e2e-owners:user-b"), true, true, None);
+
+    // --all-users needs a confirmation: no terminal and no --yes is refused, nothing deleted.
+    let out = plugin().args(["-n", &ns, "cleanup", "--all", "--all-users"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("pass --yes"), "{}", text(&out.stderr));
+    settle(all_six(&[]));
+    // --dry-run shows whose they are; a closed stdout is no panic.
+    let out = plugin().args(["-n", &ns, "cleanup", "--all", "--all-users", "--dry-run"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(
+        t.contains(&format!(
+            "pod/{b_live} (namespace {ns}, created by system:serviceaccount:b-e2e-owners:user-b) would be deleted"
+        )),
+        "{t}"
+    );
+    assert!(t.contains("pod/hostprocess-bare") && t.contains("no recorded creator"), "{t}");
+    assert!(!t.contains("hostprocess-owned") && !t.contains("nosession"), "{t}");
+    let mut child = plugin()
+        .args(["-n", &ns, "cleanup", "--all", "--all-users", "--dry-run"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `| head -0`: the reader is gone before the first line
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+
+    // --all-users --yes: other users' and creator-less throwaway pods; never the owned pod or
+    // the one without a session label.
+    let out = plugin().args(["-n", &ns, "cleanup", "--all", "--all-users", "--yes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    settle(["hostprocess-owned", "hostprocess-nosession"].iter().map(|s| s.to_string()).collect());
+    let _ = kubectl(&["-n", &ns, "delete", "pods", "--all", "--grace-period=0", "--wait=false"]);
+}
+
+#[test]
+fn exec_refuses_labels_and_annotations_that_override_the_plugins_own() {
+    let ns = namespace("b-e2e-reserved");
+    for flag in [
+        ["--label", "app.kubernetes.io/managed-by=someone-else"],
+        ["--annotation", "kubectl-hostprocess.io/created-by=alice"],
+    ] {
+        let out =
+            plugin().args(["-n", &ns, "exec", "win-2022-b"]).args(flag).args(["--", "hostname"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("cannot be overridden"), "{}", text(&out.stderr));
+    }
+    assert!(kubectl(&["-n", &ns, "get", "pods", "-o", "name"]).stdout.is_empty());
+}

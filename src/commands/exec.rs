@@ -15,7 +15,7 @@ use crate::exec::fanout::{NodeOutcome, fan_out};
 use crate::exec::lifecycle::{Lifecycle, Sink};
 use crate::exec::node::{local_exit_code, run_on_node};
 use crate::exec::plan::{
-    CONFIRM_ABOVE, Request, check_deadline, command_of, deadline_seconds, options_for, random_suffix, select_targets,
+    CONFIRM_ABOVE, Request, check_deadline, command_of, options_for, random_suffix, select_targets,
 };
 use crate::exec::signals::{Signals, Stop};
 use crate::exec::spec::throwaway_pod;
@@ -132,12 +132,10 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
             );
         }
     } else {
-        let deadline = deadline_seconds(&req);
         for (name, e) in lc.delete_all().await {
             crate::stderr_line!(
-                "warning: could not delete pod {namespace}/{name}: {e}\n\
-                 hint: run `kubectl hostprocess cleanup -n {namespace}` (or `kubectl delete pod -n {namespace} {name}`); \
-                 until then its deadline (activeDeadlineSeconds {deadline}) ends it at the latest {deadline}s after it started"
+                "warning: could not delete pod {namespace}/{name}: {e}\nhint: {}",
+                lc.leftover_hint(&name)
             );
         }
     }

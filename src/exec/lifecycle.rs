@@ -4,36 +4,60 @@
 //! removed only once its deletion is confirmed, so an interrupt at any point knows what to
 //! delete. `activeDeadlineSeconds` is the server-side safety net when the plugin is killed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Event, Pod};
-use kube::api::{Api, AttachParams, DeleteParams, PostParams};
+use kube::api::{Api, AttachParams, DeleteParams, PostParams, Preconditions};
 use kube::runtime::{WatchStreamExt, watcher};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 
-use super::spec::{CONTAINER, POD_NAME_PREFIX, PodOptions, throwaway_pod};
+use super::spec::{CONTAINER, CREATED_BY_ANNOTATION, POD_NAME_PREFIX, PodOptions, throwaway_pod};
 use super::status::{Start, StartWatch, remote_exit};
 use crate::error::{Error, Result};
+use crate::kube::whoami::{Identity, whoami};
 use crate::kube::{Action, Kube};
+use crate::output::escape::terminal_safe_line;
 
 /// Pods this process may have created and not yet deleted.
 #[derive(Clone, Default)]
 pub struct Tracker {
-    inner: Arc<Mutex<HashSet<String>>>,
+    inner: Arc<Mutex<HashMap<String, Tracked>>>,
+}
+
+/// What is known about one tracked pod.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tracked {
+    /// The UID the API server gave it; `None` while the create has not been answered (or its
+    /// answer was lost): then the pod is looked up and deleted only if it carries this session.
+    pub uid: Option<String>,
+    /// When the API server's safety net (activeDeadlineSeconds) ends it, RFC 3339.
+    pub deadline: String,
 }
 
 impl Tracker {
-    fn add(&self, name: &str) {
-        self.inner.lock().expect("tracker lock").insert(name.to_string());
+    fn add(&self, name: &str, deadline: &str) {
+        let t = Tracked { uid: None, deadline: deadline.to_string() };
+        self.inner.lock().expect("tracker lock").insert(name.to_string(), t);
+    }
+    fn created(&self, name: &str, uid: Option<String>, deadline: Option<String>) {
+        if let Some(t) = self.inner.lock().expect("tracker lock").get_mut(name) {
+            t.uid = uid;
+            if let Some(d) = deadline {
+                t.deadline = d;
+            }
+        }
     }
     fn remove(&self, name: &str) {
         self.inner.lock().expect("tracker lock").remove(name);
     }
+    pub fn get(&self, name: &str) -> Option<Tracked> {
+        self.inner.lock().expect("tracker lock").get(name).cloned()
+    }
     pub fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.inner.lock().expect("tracker lock").iter().cloned().collect();
+        let mut v: Vec<String> = self.inner.lock().expect("tracker lock").keys().cloned().collect();
         v.sort();
         v
     }
@@ -52,6 +76,8 @@ pub struct Lifecycle {
     states: Arc<Mutex<HashMap<String, Pod>>>,
     events: Arc<Mutex<HashMap<String, Vec<Event>>>>,
     changed: Arc<tokio::sync::watch::Sender<u64>>,
+    /// The current user (one SelfSubjectReview, asked at the first create).
+    creator: Arc<tokio::sync::OnceCell<Option<String>>>,
 }
 
 pub const SESSION_LABEL: &str = "kubectl-hostprocess.io/session";
@@ -70,6 +96,7 @@ impl Lifecycle {
             states: Arc::default(),
             events: Arc::default(),
             changed: Arc::new(tx),
+            creator: Arc::default(),
         }
     }
 
@@ -154,19 +181,48 @@ impl Lifecycle {
         pod
     }
 
-    /// Create the pod. Its name is tracked before the request leaves.
+    /// Create the pod, recording its creator. Its name is tracked before the request leaves,
+    /// its UID once the API server answers; on `409 AlreadyExists` the name was never ours and
+    /// is forgotten. Any other failure leaves it tracked: the caller's delete (on every path)
+    /// removes it if the create did reach the server.
     pub async fn create(&self, opts: &PodOptions) -> Result<()> {
-        let pod = self.pod(opts);
-        self.tracker.add(&opts.name);
+        let mut pod = self.pod(opts);
+        if let Some(user) = self.creator().await {
+            pod.metadata.annotations.get_or_insert_with(Default::default).insert(CREATED_BY_ANNOTATION.into(), user);
+        }
+        self.tracker.add(&opts.name, &opts.deadline_at);
         let action = Action::new("create", "pods", Some(&self.namespace));
         match self.kube.call(action, self.pods.create(&PostParams::default(), &pod)).await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                // It may still have been created if the answer was lost: delete to be sure.
-                let _ = self.delete(&opts.name).await;
+            Ok(created) => {
+                self.tracker.created(&opts.name, created.metadata.uid.clone(), server_deadline(&created));
+                Ok(())
+            }
+            Err(e) if never_created(&e) => {
+                self.tracker.remove(&opts.name);
                 Err(e)
             }
+            Err(e) => Err(e),
         }
+    }
+
+    /// The current user's name, asked once per run; `None` (said once on stderr) when the
+    /// server cannot tell.
+    async fn creator(&self) -> Option<String> {
+        self.creator
+            .get_or_init(|| async {
+                let why = match whoami(&self.kube).await {
+                    Ok(Identity::User(name)) => return Some(name),
+                    Ok(Identity::Unknown(why)) => why,
+                    Err(e) => e.to_string(),
+                };
+                eprintln!(
+                    "warning: cannot tell who you are ({}): the pod records no creator, and `kubectl hostprocess cleanup` deletes it only with --all-users",
+                    terminal_safe_line(&why)
+                );
+                None
+            })
+            .await
+            .clone()
     }
 
     /// Wait until the pod is Running, reporting progress through `progress`. Only the pod's
@@ -229,27 +285,62 @@ impl Lifecycle {
         super::interactive::run(&self.kube, &self.namespace, name, command, tty).await
     }
 
-    /// Delete the pod (grace 0) and forget it once the API server confirms. A pod whose
-    /// create may still be in flight is deleted again after a short wait.
+    /// Delete the pod this run created (grace 0, UID precondition) and forget it once the API
+    /// server confirms. A pod whose create was not answered is looked up by name and deleted
+    /// only if it carries this session's label; while its create may still be in flight, it is
+    /// looked for again after a short wait. Failures are retried for [`DELETE_BUDGET`].
     pub async fn delete(&self, name: &str) -> Result<()> {
-        for attempt in 0..3 {
-            match delete_pod(&self.kube, &self.namespace, name).await {
-                Ok(Deleted::Now) => {
+        let give_up = tokio::time::Instant::now() + DELETE_BUDGET;
+        let mut pause = Duration::from_millis(250);
+        let mut absent = 0;
+        loop {
+            let Some(tracked) = self.tracker.get(name) else { return Ok(()) };
+            let attempt = async {
+                let uid = match tracked.uid.clone() {
+                    Some(uid) => uid,
+                    None => match self.find_ours(name).await? {
+                        Some(uid) => uid,
+                        None => return Ok(Deleted::Already),
+                    },
+                };
+                delete_pod(&self.kube, &self.namespace, name, Some(&uid)).await
+            };
+            match attempt.await {
+                Ok(Deleted::Now | Deleted::Replaced) => {
                     self.tracker.remove(name);
                     return Ok(());
                 }
                 Ok(Deleted::Already) => {
-                    if attempt == 2 {
+                    // Known UID: it is gone. Unknown: the create may not have arrived yet.
+                    absent += 1;
+                    if tracked.uid.is_some() || absent >= 3 {
                         self.tracker.remove(name);
                         return Ok(());
                     }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    pause = Duration::from_millis(500);
                 }
-                Err(e) if attempt == 2 => return Err(e),
-                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+                Err(e) if tokio::time::Instant::now() + pause >= give_up => return Err(e),
+                Err(_) => {}
             }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(2));
         }
-        Ok(())
+    }
+
+    /// The UID of the pod called `name` if it is this session's (`None`: there is none, or it
+    /// belongs to someone else).
+    async fn find_ours(&self, name: &str) -> Result<Option<String>> {
+        let action = Action::new("get", "pods", Some(&self.namespace));
+        let get = tokio::time::timeout(DELETE_TIMEOUT, self.kube.call(action, self.pods.get_opt(name)));
+        let pod = get.await.map_err(|_| self.no_answer())??;
+        Ok(pod.filter(|p| is_session(p, &self.session)).and_then(|p| p.metadata.uid))
+    }
+
+    fn no_answer(&self) -> Error {
+        Error::Unreachable {
+            server: self.kube.server.clone(),
+            reason: format!("no answer within {}s", DELETE_TIMEOUT.as_secs()),
+        }
     }
 
     /// Delete every pod still tracked (used on errors and interrupts).
@@ -259,11 +350,50 @@ impl Lifecycle {
         names.into_iter().zip(results).filter_map(|(n, r)| r.err().map(|e| (n, e))).collect()
     }
 
-    /// List this tool's pods in the namespace (for `cleanup`).
+    /// What to tell the user about a pod that could not be deleted: when the API server ends
+    /// it, and the command that deletes it now.
+    pub fn leftover_hint(&self, name: &str) -> String {
+        let deadline = self.tracker.get(name).map(|t| t.deadline).unwrap_or_default();
+        let ns = &self.namespace;
+        format!(
+            "delete it with `kubectl hostprocess cleanup -n {ns} {name}`; otherwise the API server stops it at its deadline {deadline} (activeDeadlineSeconds) and `kubectl hostprocess cleanup -n {ns}` deletes it after that"
+        )
+    }
+
+    /// List the throwaway pods `exec` created (for `cleanup`): one paginated LIST selecting
+    /// the plugin's label and a session label. Whose they are is for the caller to decide.
     pub async fn list_managed(kube: &Kube, namespace: Option<&str>) -> Result<Vec<Pod>> {
-        let sel = format!("{}={}", super::spec::MANAGED_BY_LABEL, super::spec::MANAGED_BY);
+        let sel = format!("{}={},{SESSION_LABEL}", super::spec::MANAGED_BY_LABEL, super::spec::MANAGED_BY);
         crate::kube::collect::list_pods(kube, namespace, Some(&sel)).await
     }
+}
+
+/// Retries of one pod's delete stop after this long; the pod is then reported with its deadline.
+pub const DELETE_BUDGET: Duration = Duration::from_secs(10);
+/// One delete (or lookup) request waits at most this long, whatever --request-timeout says.
+pub const DELETE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A create that failed with a client error other than 408/429 was not carried out; 409 means
+/// the name is someone else's. A lost answer, a timeout or a 5xx may hide a created pod.
+fn never_created(e: &Error) -> bool {
+    match e {
+        Error::Api { code, .. } => (400..500).contains(code) && *code != 429 && *code != 408,
+        Error::Forbidden { .. } | Error::Unauthorized { .. } => true,
+        _ => false,
+    }
+}
+
+/// The pod carries this session's label: this run created it.
+fn is_session(pod: &Pod, session: &str) -> bool {
+    pod.metadata.labels.as_ref().and_then(|l| l.get(SESSION_LABEL)).is_some_and(|s| s == session)
+}
+
+/// When the API server ends the pod: its `creationTimestamp` plus `activeDeadlineSeconds`.
+pub fn server_deadline(pod: &Pod) -> Option<String> {
+    let created = pod.metadata.creation_timestamp.as_ref()?.0;
+    let secs = pod.spec.as_ref()?.active_deadline_seconds?;
+    let at = created.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(secs)).ok()?;
+    Some(at.to_string())
 }
 
 /// What one delete request found.
@@ -273,16 +403,30 @@ pub enum Deleted {
     Now,
     /// There was no such pod (already gone, or its create has not arrived yet).
     Already,
+    /// A pod of that name exists but with another UID (the UID precondition failed): not the
+    /// pod that was meant; it is left alone.
+    Replaced,
 }
 
-/// One DELETE (grace period 0) of a throwaway pod: every pod deletion goes through here, from
-/// a session ([`Lifecycle::delete`]) and from `cleanup`.
-pub async fn delete_pod(kube: &Kube, namespace: &str, name: &str) -> Result<Deleted> {
+/// One DELETE (grace period 0) of a throwaway pod, with the UID as a precondition when it is
+/// known, bounded by [`DELETE_TIMEOUT`]: every pod deletion goes through here, from a session
+/// ([`Lifecycle::delete`]) and from `cleanup`.
+pub async fn delete_pod(kube: &Kube, namespace: &str, name: &str, uid: Option<&str>) -> Result<Deleted> {
     let pods: Api<Pod> = Api::namespaced(kube.client.clone(), namespace);
-    let dp = DeleteParams { grace_period_seconds: Some(0), ..Default::default() };
-    match kube.call(Action::new("delete", "pods", Some(namespace)), pods.delete(name, &dp)).await {
+    let dp = DeleteParams {
+        grace_period_seconds: Some(0),
+        preconditions: uid.map(|u| Preconditions { uid: Some(u.to_string()), resource_version: None }),
+        ..Default::default()
+    };
+    let call = kube.call(Action::new("delete", "pods", Some(namespace)), pods.delete(name, &dp));
+    let answer = tokio::time::timeout(DELETE_TIMEOUT, call).await.map_err(|_| Error::Unreachable {
+        server: kube.server.clone(),
+        reason: format!("no answer to the delete within {}s", DELETE_TIMEOUT.as_secs()),
+    })?;
+    match answer {
         Ok(_) => Ok(Deleted::Now),
         Err(e) if e.is_not_found() => Ok(Deleted::Already),
+        Err(Error::Api { code: 409, .. }) if uid.is_some() => Ok(Deleted::Replaced),
         Err(e) => Err(e),
     }
 }

@@ -15,6 +15,10 @@ pub const MANAGED_BY: &str = "kubectl-hostprocess";
 pub const NODE_LABEL: &str = "kubectl-hostprocess.io/node";
 pub const CREATED_ANNOTATION: &str = "kubectl-hostprocess.io/created-at";
 pub const DEADLINE_ANNOTATION: &str = "kubectl-hostprocess.io/deadline";
+/// Who created the pod: the user name `SelfSubjectReview` returned (`cleanup` deletes by it).
+pub const CREATED_BY_ANNOTATION: &str = "kubectl-hostprocess.io/created-by";
+/// Label and annotation keys that belong to the plugin: `--label`/`--annotation` cannot set them.
+pub const RESERVED_PREFIX: &str = "kubectl-hostprocess.io/";
 pub const CONTAINER: &str = "hostprocess";
 /// Every throwaway pod's name starts with this (see [`pod_name`]).
 pub const POD_NAME_PREFIX: &str = "hostprocess-";
@@ -51,18 +55,14 @@ pub fn keep_alive(deadline_seconds: i64) -> Vec<String> {
 
 /// The throwaway HostProcess pod for `o`.
 pub fn throwaway_pod(o: &PodOptions) -> Pod {
-    let mut labels = BTreeMap::new();
+    // The user's pairs first, the plugin's own keys last: they always win (and
+    // [`parse_pairs`] rejects reserved keys before this).
+    let mut labels: BTreeMap<String, String> = o.labels.iter().cloned().collect();
     labels.insert(MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string());
     labels.insert(NODE_LABEL.to_string(), label_value(&o.node));
-    for (k, v) in &o.labels {
-        labels.insert(k.clone(), v.clone());
-    }
-    let mut annotations = BTreeMap::new();
+    let mut annotations: BTreeMap<String, String> = o.annotations.iter().cloned().collect();
     annotations.insert(CREATED_ANNOTATION.to_string(), o.created_at.clone());
     annotations.insert(DEADLINE_ANNOTATION.to_string(), o.deadline_at.clone());
-    for (k, v) in &o.annotations {
-        annotations.insert(k.clone(), v.clone());
-    }
     let env: Vec<EnvVar> =
         o.env.iter().map(|(k, v)| EnvVar { name: k.clone(), value: Some(v.clone()), ..Default::default() }).collect();
     Pod {
@@ -123,11 +123,22 @@ pub fn pod_name(node: &str, suffix: &str) -> String {
     format!("{POD_NAME_PREFIX}{node}-{suffix}")
 }
 
-/// Parse `KEY=VALUE` pairs from flags.
+/// A label or annotation key the plugin sets itself (and `cleanup` selects by).
+pub fn is_reserved_key(key: &str) -> bool {
+    key == MANAGED_BY_LABEL || key.starts_with(RESERVED_PREFIX)
+}
+
+/// Parse `KEY=VALUE` pairs from flags. For `--label` and `--annotation`, the plugin's own keys
+/// are refused: a pod must not be able to hide from `cleanup` or claim another creator.
 pub fn parse_pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>, crate::error::Error> {
+    let metadata = matches!(flag, "label" | "annotation");
     items
         .iter()
         .map(|s| match s.split_once('=') {
+            Some((k, _)) if metadata && is_reserved_key(k) => Err(crate::error::Error::Usage(format!(
+                "--{flag} {s:?}: {k} is set by kubectl-hostprocess itself and cannot be overridden \
+                 (keys {MANAGED_BY_LABEL} and {RESERVED_PREFIX}* are reserved)"
+            ))),
             Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
             _ => Err(crate::error::Error::Usage(format!("--{flag} {s:?}: expected KEY=VALUE"))),
         })
@@ -235,5 +246,31 @@ mod tests {
     fn pairs_need_an_equals_sign() {
         assert_eq!(parse_pairs("env", &["A=b=c".into()]).unwrap(), vec![("A".into(), "b=c".into())]);
         assert!(parse_pairs("env", &["nope".into()]).is_err());
+    }
+
+    #[test]
+    fn the_plugins_own_keys_cannot_be_set_by_flags() {
+        for flag in ["label", "annotation"] {
+            for item in [
+                "app.kubernetes.io/managed-by=someone-else",
+                "kubectl-hostprocess.io/created-by=alice",
+                "kubectl-hostprocess.io/session=x",
+                "kubectl-hostprocess.io/deadline=2999-01-01T00:00:00Z",
+            ] {
+                let e = parse_pairs(flag, &[item.into()]).unwrap_err();
+                assert_eq!(e.exit_code(), crate::error::ExitCode::Usage);
+                assert!(e.to_string().contains("cannot be overridden"), "{e}");
+            }
+            assert!(parse_pairs(flag, &["team=ops".into(), "app.kubernetes.io/name=x".into()]).is_ok());
+        }
+        // Env vars are not metadata: any name goes.
+        assert!(parse_pairs("env", &["kubectl-hostprocess.io/x=1".into()]).is_ok());
+        // Even if a reserved pair reached the builder, the plugin's values win.
+        let mut o = options();
+        o.labels = vec![(MANAGED_BY_LABEL.into(), "other".into())];
+        o.annotations = vec![(DEADLINE_ANNOTATION.into(), "2999-01-01T00:00:00Z".into())];
+        let pod = throwaway_pod(&o);
+        assert_eq!(pod.metadata.labels.unwrap()[MANAGED_BY_LABEL], MANAGED_BY);
+        assert_eq!(pod.metadata.annotations.unwrap()[DEADLINE_ANNOTATION], o.deadline_at);
     }
 }

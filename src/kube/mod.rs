@@ -5,6 +5,7 @@ pub mod client;
 pub mod collect;
 pub mod lean;
 pub mod logs;
+pub mod whoami;
 
 pub use client::{Kube, connect};
 
