@@ -10,6 +10,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::finding::{Finding, Report};
 use crate::kube;
 use crate::load;
+use crate::output::escape::terminal_safe_line;
 use crate::output::report::{ReportFormat, render_report};
 use crate::snapshot::{Snapshot, node_name};
 
@@ -119,7 +120,8 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
         }
     };
     for note in &snapshot.notes {
-        eprintln!("note: {note}");
+        // Notes quote names and messages from the input.
+        eprintln!("note: {}", terminal_safe_line(note));
     }
     let cluster_wide = args.all_namespaces || (from_file && global.namespace.is_none());
     let findings = diagnose(&snapshot, &targets, cluster_wide)?;
