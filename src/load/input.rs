@@ -125,7 +125,7 @@ pub fn read_text(path: &Path, r: &mut dyn Read, limit: usize) -> Result<String> 
 /// PowerShell 5.1's `>` writes; a UTF-8 byte order mark is dropped.
 fn decode_text(bytes: Vec<u8>) -> std::result::Result<String, &'static str> {
     let utf16 = |bytes: &[u8], unit: fn([u8; 2]) -> u16| {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return Err("not UTF-16 text (an odd number of bytes after the UTF-16 byte order mark)");
         }
         char::decode_utf16(bytes.chunks_exact(2).map(|c| unit([c[0], c[1]])))

@@ -132,22 +132,17 @@ impl PathMap {
             return None;
         }
         // The longest matched prefix wins; for one prefix, a map entry beats a list item or the
-        // root, the last of duplicate entries wins, else the first node.
-        let mut best: Option<(usize, bool, u32)> = None;
+        // root, the last of duplicate entries wins, else the first node (as when every path was
+        // inserted into one map: entries overwrote, other nodes did not).
+        let mut best: Option<((usize, bool, i64), u32)> = None;
         let mut stack = vec![(0u32, 0usize)];
         while let Some((id, at)) = stack.pop() {
             let node = self.nodes[id as usize];
             // Only prefixes cut before a `.` or `[` (or the whole path, or the root) count.
             let cut = at == 0 || at == path.len() || matches!(path.as_bytes()[at], b'.' | b'[');
-            let better = cut
-                && match best {
-                    None => true,
-                    Some((len, key, b)) => {
-                        at > len || (at == len && ((node.key && (!key || id > b)) || (!node.key && !key && id < b)))
-                    }
-                };
-            if better {
-                best = Some((at, node.key, id));
+            let rank = (at, node.key, if node.key { i64::from(id) } else { -i64::from(id) });
+            if cut && best.is_none_or(|(r, _)| rank > r) {
+                best = Some((rank, id));
             }
             let rest = &path[at..];
             match node.children {
@@ -186,7 +181,7 @@ impl PathMap {
                 }
             }
         }
-        best.map(|(_, _, id)| self.nodes[id as usize].pos)
+        best.map(|(_, id)| self.nodes[id as usize].pos)
     }
 
     fn push(&mut self, pos: Pos, key: bool, prev_dup: u32) -> u32 {
