@@ -283,14 +283,37 @@ impl Snapshot {
         self.lookup().events.get(&key).map(|v| v.iter().map(|&i| &self.events[i]).collect()).unwrap_or_default()
     }
 
-    /// The owner chain's top object that is in the snapshot (ReplicaSet → Deployment).
+    /// The workload in the snapshot that `owners` names as controller. Matched by UID when the
+    /// reference has one (as the API server does: a new object with an old name is not the
+    /// owner), else by kind and name (hand-written manifests); always in `namespace`.
     pub fn owner_of(&self, namespace: Option<&str>, owners: Option<&Vec<OwnerReference>>) -> Option<&Workload> {
         let owner = owners?.iter().find(|o| o.controller == Some(true))?;
         self.workloads.iter().find(|w| {
             w.kind == owner.kind
-                && w.metadata.name.as_deref() == Some(owner.name.as_str())
                 && w.metadata.namespace.as_deref() == namespace
+                && if owner.uid.is_empty() {
+                    w.metadata.name.as_deref() == Some(owner.name.as_str())
+                } else {
+                    w.metadata.uid.as_deref() == Some(owner.uid.as_str())
+                }
         })
+    }
+
+    /// The controllers above an object, nearest first (ReplicaSet, then its Deployment), each
+    /// once: an object that names itself or a descendant as its controller (a crafted dump, or
+    /// objects a tenant creates) ends the chain instead of looping.
+    pub fn owner_chain(&self, namespace: Option<&str>, owners: Option<&Vec<OwnerReference>>) -> Vec<&Workload> {
+        let mut chain = Vec::new();
+        let mut seen = HashSet::new();
+        let mut next = self.owner_of(namespace, owners);
+        while let Some(w) = next {
+            if !seen.insert(std::ptr::from_ref(w)) {
+                break;
+            }
+            chain.push(w);
+            next = self.owner_of(w.metadata.namespace.as_deref(), w.metadata.owner_references.as_ref());
+        }
+        chain
     }
 
     /// Windows nodes (label `kubernetes.io/os=windows` or nodeInfo.operatingSystem windows).

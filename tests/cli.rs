@@ -381,3 +381,112 @@ fn cleanup_of_other_users_pods_without_a_terminal_needs_yes() {
     let h = String::from_utf8_lossy(&help.stdout);
     assert!(h.contains("--all-users") && h.contains("--yes") && h.contains("[POD]..."), "{h}");
 }
+
+// ---- #14 untrusted input (helper A) ----
+
+/// The shipped dump with terminal escape sequences (OSC 0 window title, CSI 2J clear screen) in
+/// an event message and in a termination message, as a workload or tenant could write them.
+fn hostile_dump(dir: &std::path::Path) -> PathBuf {
+    let dump = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/testenv-dump.yaml");
+    let text = std::fs::read_to_string(dump).unwrap();
+    let evil = r#""\e]0;pwned\a\e[2J\rError creating: gone""#;
+    let event = "  message: 'Error creating: pods \"hp-agent-dmbr2\" is forbidden:";
+    let termination = "          message: 'failed to start containerd task \"4cbbe34a";
+    let mut out = String::new();
+    let mut replaced = 0;
+    for line in text.lines() {
+        if line.starts_with(event) || line.starts_with(termination) {
+            let indent = &line[..line.find("message").unwrap()];
+            out.push_str(&format!("{indent}message: {evil}\n"));
+            replaced += 1;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert_eq!(replaced, 2, "the dump changed: update the test");
+    let p = dir.join("hostile.yaml");
+    std::fs::write(&p, out).unwrap();
+    p
+}
+
+#[test]
+fn doctor_human_output_escapes_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = hostile_dump(dir.path());
+    let out = bin().args(["doctor", "-A", "--from-file"]).arg(&dump).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(['\u{1b}', '\u{7}', '\r']), "raw control characters in:\n{text:?}");
+    assert!(text.contains(r"\u{1b}]0;pwned\u{7}\u{1b}[2J\u{d}Error creating: gone"), "{text}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains('\u{1b}'));
+    // JSON keeps the text as it is (the serializer escapes it).
+    let out = bin().args(["doctor", "-A", "-o", "json", "--from-file"]).arg(&dump).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let raw = v["findings"].as_array().unwrap().iter().flat_map(|f| f["evidence"].as_array().unwrap().iter());
+    assert!(raw.filter_map(|e| e.as_str()).any(|e| e.contains("\u{1b}]0;pwned\u{7}\u{1b}[2J")), "{v:#}");
+}
+
+#[test]
+fn lint_human_output_escapes_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("evil.yaml");
+    std::fs::write(
+        &p,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"p\\e[2J\"\nspec:\n  securityContext:\n    windowsOptions:\n      hostProcess: true\n  containers:\n  - name: \"c\\e]0;pwned\\a\"\n    image: \"x\\e[8m\"\n",
+    )
+    .unwrap();
+    let out = bin().args(["lint", "-f"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("HP001"), "{text}");
+    assert!(!text.contains(['\u{1b}', '\u{7}']), "raw control characters in:\n{text:?}");
+    assert!(text.contains(r"p\u{1b}[2J"), "{text}");
+}
+
+/// `Get-Content x.yaml | Out-File` or `>` in Windows PowerShell 5.1 writes UTF-16LE with a BOM.
+fn utf16le(text: &str) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xFE];
+    b.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    b
+}
+
+fn findings_without_files(out: &std::process::Output) -> Vec<serde_json::Value> {
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let mut f = v["findings"].as_array_mut().unwrap().clone();
+    for x in &mut f {
+        if let Some(l) = x.get_mut("location").and_then(|l| l.as_object_mut()) {
+            l.remove("file");
+        }
+    }
+    f
+}
+
+#[test]
+fn utf16_files_from_powershell_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // lint: the same findings, at the same lines and columns.
+    let manifest = fixtures().join("05-sigwt-flannel-overlay.yaml");
+    let u16 = dir.path().join("flannel-utf16.yaml");
+    std::fs::write(&u16, utf16le(&std::fs::read_to_string(&manifest).unwrap())).unwrap();
+    let lint = |p: &std::path::Path| bin().args(["lint", "-o", "json", "-f"]).arg(p).output().unwrap();
+    let (a, b) = (lint(&manifest), lint(&u16));
+    assert_eq!(a.status.code(), b.status.code(), "{}", String::from_utf8_lossy(&b.stderr));
+    let want = findings_without_files(&a);
+    assert!(!want.is_empty());
+    assert_eq!(findings_without_files(&b), want);
+    // doctor --from-file: the same findings.
+    let dump = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/testenv-dump.yaml");
+    let u16 = dir.path().join("dump-utf16.yaml");
+    std::fs::write(&u16, utf16le(&std::fs::read_to_string(&dump).unwrap())).unwrap();
+    let doctor =
+        |p: &std::path::Path| bin().args(["doctor", "-A", "-o", "json", "--from-file"]).arg(p).output().unwrap();
+    let (a, b) = (doctor(&dump), doctor(&u16));
+    assert_eq!(b.status.code(), Some(1), "{}", String::from_utf8_lossy(&b.stderr));
+    assert_eq!(findings_without_files(&b), findings_without_files(&a));
+    // A UTF-8 byte order mark is dropped.
+    let bom = dir.path().join("bom.yaml");
+    std::fs::write(&bom, format!("\u{feff}{}", std::fs::read_to_string(&manifest).unwrap())).unwrap();
+    assert_eq!(findings_without_files(&lint(&bom)), want);
+}

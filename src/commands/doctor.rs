@@ -10,6 +10,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::finding::{Finding, Report};
 use crate::kube;
 use crate::load;
+use crate::output::escape::terminal_safe_line;
 use crate::output::report::{ReportFormat, render_report};
 use crate::snapshot::{Snapshot, node_name};
 
@@ -43,28 +44,30 @@ fn concerns(f: &Finding, t: &Target, s: &Snapshot) -> bool {
     if t.kind == "Node" {
         return f.node.as_deref() == Some(t.name.as_str());
     }
-    if o.kind == "Pod" {
-        // A pod owned by the target (directly, or through a ReplicaSet of a Deployment).
-        let pod = s.pods.iter().find(|p| {
-            p.metadata.name.as_deref() == Some(o.name.as_str())
-                && p.metadata.namespace.as_deref() == o.namespace.as_deref()
-        });
-        if let Some(pod) = pod {
-            let mut owner = s.owner_of(pod.metadata.namespace.as_deref(), pod.metadata.owner_references.as_ref());
-            while let Some(w) = owner {
-                if w.kind == t.kind && w.metadata.name.as_deref() == Some(t.name.as_str()) {
-                    return true;
-                }
-                owner = s.owner_of(w.metadata.namespace.as_deref(), w.metadata.owner_references.as_ref());
-            }
-        }
-    }
-    if o.kind == "ReplicaSet"
-        && t.kind == "Deployment"
-        && let Some(w) =
-            s.workloads.iter().find(|w| w.kind == "ReplicaSet" && w.metadata.name.as_deref() == Some(o.name.as_str()))
-    {
-        return w.metadata.owner_references.iter().flatten().any(|r| r.kind == "Deployment" && r.name == t.name);
+    // A pod or workload owned by the target (directly, or through a ReplicaSet of a Deployment).
+    let owners = if o.kind == "Pod" {
+        s.pods
+            .iter()
+            .find(|p| {
+                p.metadata.name.as_deref() == Some(o.name.as_str())
+                    && p.metadata.namespace.as_deref() == o.namespace.as_deref()
+            })
+            .map(|p| &p.metadata)
+    } else {
+        s.workloads
+            .iter()
+            .find(|w| {
+                w.kind == o.kind
+                    && w.metadata.name.as_deref() == Some(o.name.as_str())
+                    && w.metadata.namespace.as_deref() == o.namespace.as_deref()
+            })
+            .map(|w| &w.metadata)
+    };
+    if let Some(meta) = owners {
+        return s
+            .owner_chain(meta.namespace.as_deref(), meta.owner_references.as_ref())
+            .iter()
+            .any(|w| w.kind == t.kind && w.metadata.name.as_deref() == Some(t.name.as_str()));
     }
     false
 }
@@ -117,7 +120,8 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
         }
     };
     for note in &snapshot.notes {
-        eprintln!("note: {note}");
+        // Notes quote names and messages from the input.
+        eprintln!("note: {}", terminal_safe_line(note));
     }
     let cluster_wide = args.all_namespaces || (from_file && global.namespace.is_none());
     let findings = diagnose(&snapshot, &targets, cluster_wide)?;
@@ -139,6 +143,72 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn snapshot(objects: &[serde_json::Value]) -> Snapshot {
+        let mut loaded = crate::load::objects::Loaded::default();
+        let doc = loaded.begin_document("dump");
+        for (i, o) in objects.iter().enumerate() {
+            loaded.add_object("dump", doc, i, o);
+        }
+        loaded.snapshot
+    }
+
+    fn owned(kind: &str, name: &str, uid: &str, owner: Option<(&str, &str, &str)>) -> serde_json::Value {
+        let mut meta = serde_json::json!({"name": name, "namespace": "ns", "uid": uid});
+        if let Some((k, n, u)) = owner {
+            meta["ownerReferences"] =
+                serde_json::json!([{"apiVersion": "apps/v1", "kind": k, "name": n, "uid": u, "controller": true}]);
+        }
+        // A HostProcess pod spec without hostNetwork: HP001 on every object.
+        let spec = serde_json::json!({"securityContext": {"windowsOptions": {"hostProcess": true}},
+            "containers": [{"name": "c", "image": "x"}]});
+        match kind {
+            "Pod" => serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}),
+            k => serde_json::json!({"apiVersion": "apps/v1", "kind": k, "metadata": meta,
+                "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"spec": spec}}}),
+        }
+    }
+
+    fn names(findings: &[Finding]) -> Vec<String> {
+        let mut n: Vec<String> = findings.iter().filter_map(|f| f.object.as_ref().map(|o| o.name.clone())).collect();
+        n.sort();
+        n.dedup();
+        n
+    }
+
+    /// A ReplicaSet that is its own controller, or two that own each other: the walk ends.
+    #[test]
+    fn owner_cycles_end() {
+        let s = snapshot(&[
+            owned("ReplicaSet", "loop", "u-loop", Some(("ReplicaSet", "loop", "u-loop"))),
+            owned("ReplicaSet", "x", "u-x", Some(("ReplicaSet", "y", "u-y"))),
+            owned("ReplicaSet", "y", "u-y", Some(("ReplicaSet", "x", "u-x"))),
+            owned("Pod", "a", "u-a", Some(("ReplicaSet", "loop", "u-loop"))),
+            owned("Pod", "b", "u-b", Some(("ReplicaSet", "x", "u-x"))),
+        ]);
+        let t = |s: &str| vec![parse_target(s).unwrap()];
+        assert_eq!(names(&diagnose(&s, &t("rs/loop"), true).unwrap()), ["a", "loop"]);
+        assert_eq!(names(&diagnose(&s, &t("pod/a"), true).unwrap()), ["a"]);
+        assert_eq!(names(&diagnose(&s, &t("rs/y"), true).unwrap()), ["b", "x", "y"]);
+        assert_eq!(s.owner_chain(Some("ns"), s.pods[1].metadata.owner_references.as_ref()).len(), 2);
+    }
+
+    /// An owner reference names its owner by UID: a Deployment recreated under the same name
+    /// does not own the old ReplicaSet's pods. Without a UID (hand-written), kind and name decide.
+    #[test]
+    fn owners_are_matched_by_uid() {
+        let s = snapshot(&[
+            owned("Deployment", "d", "u-new", None),
+            owned("ReplicaSet", "d-1", "u-r1", Some(("Deployment", "d", "u-old"))),
+            owned("Pod", "p1", "u-p1", Some(("ReplicaSet", "d-1", "u-r1"))),
+            owned("ReplicaSet", "d-2", "u-r2", Some(("Deployment", "d", "u-new"))),
+            owned("Pod", "p2", "u-p2", Some(("ReplicaSet", "d-2", "u-r2"))),
+            owned("Pod", "p3", "u-p3", Some(("ReplicaSet", "d-2", ""))),
+            owned("Pod", "p4", "u-p4", Some(("ReplicaSet", "d-2", "u-gone"))),
+        ]);
+        let t = vec![parse_target("deploy/d").unwrap()];
+        assert_eq!(names(&diagnose(&s, &t, true).unwrap()), ["d", "d-2", "p2", "p3"]);
+    }
 
     #[test]
     fn targets_in_kubectl_forms() {

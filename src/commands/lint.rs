@@ -8,6 +8,7 @@ use crate::cli::LintArgs;
 use crate::error::{ExitCode, Result};
 use crate::finding::Report;
 use crate::load;
+use crate::output::escape::{terminal_safe, terminal_safe_line};
 use crate::snapshot::Context;
 
 pub fn run(args: &LintArgs) -> Result<ExitCode> {
@@ -19,7 +20,14 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     let mut findings = Vec::new();
     let mut sources = HashMap::new();
     let mut bad_input = 0usize;
-    for file in load::load_manifests(&args.files, args.recursive, &context)? {
+    let (files, skipped) = load::load_manifests(&args.files, args.recursive, &context)?;
+    for link in &skipped {
+        eprintln!(
+            "note: {}: a symbolic link to a directory, not followed (as kubectl -R); name it after -f to lint it",
+            terminal_safe_line(&link.display().to_string())
+        );
+    }
+    for file in files {
         match file {
             Ok(file) => {
                 let mut f = checks::run(&file.loaded.snapshot);
@@ -29,7 +37,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
             }
             Err(e) => {
                 bad_input += 1;
-                eprintln!("error: {e}\nhint: {}", e.hint());
+                eprintln!("error: {}\nhint: {}", terminal_safe(&e.to_string()), e.hint());
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::input::{MAX_INPUT_BYTES, expand, read_input};
+use super::input::{Expanded, MAX_INPUT_BYTES, expand, read_input};
 use super::objects::Loaded;
 use super::yaml::parse_documents;
 use crate::checks;
@@ -19,20 +19,22 @@ pub struct ManifestFile {
     pub loaded: Loaded,
 }
 
-/// Every file named (directories expanded, in name order), read and loaded one at a time.
-/// A path that does not exist fails at once; a file that cannot be read or loaded is an `Err`
-/// item, and the files after it are still loaded.
+/// Every file named (directories expanded, in name order), read and loaded one at a time, and
+/// the links to directories that `-R` did not follow ([`expand`]). A path that does not exist
+/// fails at once; a file that cannot be read or loaded is an `Err` item, and the files after it
+/// are still loaded.
 pub fn load_manifests<'a>(
     paths: &[PathBuf],
     recursive: bool,
     context: &'a Context,
-) -> Result<impl Iterator<Item = Result<ManifestFile>> + 'a> {
-    let files = expand(paths, recursive)?;
-    Ok(files.into_iter().map(move |path| {
+) -> Result<(impl Iterator<Item = Result<ManifestFile>> + 'a, Vec<PathBuf>)> {
+    let Expanded { files, skipped } = expand(paths, recursive)?;
+    let files = files.into_iter().map(move |path| {
         let (name, text) = read_input(&path, MAX_INPUT_BYTES)?;
         let loaded = load_text(&name, &text, context)?;
         Ok(ManifestFile { name, text, loaded })
-    }))
+    });
+    Ok((files, skipped))
 }
 
 /// One file's text into a snapshot (with `context` for what offline checks cannot see).

@@ -84,26 +84,110 @@ impl<'de> Deserialize<'de> for YNode {
 
 type Pos = (u64, u64);
 
-/// Field path → position, for one document.
+/// No node (a root, a first key).
+const NONE: u32 = u32::MAX;
+
+/// One node of a document: the root, a map entry (its key's position: where a reader looks
+/// for the field) or a list item.
+#[derive(Debug, Clone, Copy)]
+struct PathNode {
+    pos: Pos,
+    /// A map entry (not the root or a list item).
+    key: bool,
+    /// The earlier entry with the same key in the same map, if any ([`NONE`]).
+    prev_dup: u32,
+    children: Children,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Children {
+    None,
+    /// Index into [`PathMap::maps`].
+    Map(u32),
+    /// Index into [`PathMap::seqs`].
+    Seq(u32),
+}
+
+/// Field path → position, for one document: a tree with one node per map entry and list item,
+/// each holding only its own key, so memory stays proportional to the input (keeping every
+/// node's full dotted path would cost the sum of all path lengths: gigabytes for one long key
+/// above many values). Dotted paths are matched against the tree only when a finding is
+/// located.
 #[derive(Debug, Default, Clone)]
-pub struct PathMap(HashMap<String, Pos>);
+pub struct PathMap {
+    /// In document order (the order the paths were first met); node 0 is the root.
+    nodes: Vec<PathNode>,
+    /// Key → its last entry, one table per map.
+    maps: Vec<HashMap<Box<str>, u32>>,
+    /// The items of each list, in order.
+    seqs: Vec<Vec<u32>>,
+}
 
 impl PathMap {
-    /// The position of `path`, or of its nearest ancestor that exists.
+    /// The position of `path` (`spec.containers[0].image`), or of its nearest ancestor that
+    /// exists. An ancestor is `path` cut before a `.` or `[`; the root is the empty path. A key
+    /// may itself hold dots (`metadata.annotations.a.b/c`): every split is tried.
     pub fn locate(&self, path: &str) -> Option<Pos> {
-        let mut p = path.to_string();
-        loop {
-            if let Some(pos) = self.0.get(&p) {
-                return Some(*pos);
+        if self.nodes.is_empty() {
+            return None;
+        }
+        // The longest matched prefix wins; for one prefix, a map entry beats a list item or the
+        // root, the last of duplicate entries wins, else the first node (as when every path was
+        // inserted into one map: entries overwrote, other nodes did not).
+        let mut best: Option<((usize, bool, i64), u32)> = None;
+        let mut stack = vec![(0u32, 0usize)];
+        while let Some((id, at)) = stack.pop() {
+            let node = self.nodes[id as usize];
+            // Only prefixes cut before a `.` or `[` (or the whole path, or the root) count.
+            let cut = at == 0 || at == path.len() || matches!(path.as_bytes()[at], b'.' | b'[');
+            let rank = (at, node.key, if node.key { i64::from(id) } else { -i64::from(id) });
+            if cut && best.is_none_or(|(r, _)| rank > r) {
+                best = Some((rank, id));
             }
-            if p.is_empty() {
-                return None;
-            }
-            match p.rfind(['.', '[']) {
-                Some(i) => p.truncate(i),
-                None => p.clear(),
+            let rest = &path[at..];
+            match node.children {
+                Children::None => {}
+                Children::Seq(s) => {
+                    let Some(inner) = rest.strip_prefix('[') else { continue };
+                    let Some((digits, _)) = inner.split_once(']') else { continue };
+                    let Ok(i) = digits.parse::<usize>() else { continue };
+                    if i.to_string() != digits {
+                        continue;
+                    }
+                    if let Some(&child) = self.seqs[s as usize].get(i) {
+                        stack.push((child, at + digits.len() + 2));
+                    }
+                }
+                Children::Map(m) => {
+                    // Keys follow a `.`, except below an empty path.
+                    let (keys, from) = if at == 0 {
+                        (rest, 0)
+                    } else {
+                        match rest.strip_prefix('.') {
+                            Some(r) => (r, 1),
+                            None => continue,
+                        }
+                    };
+                    let table = &self.maps[m as usize];
+                    let cuts = keys.match_indices(['.', '[']).map(|(i, _)| i);
+                    for end in std::iter::once(0).chain(cuts).chain(std::iter::once(keys.len())) {
+                        let Some(&last) = table.get(&keys[..end]) else { continue };
+                        let mut child = last;
+                        while child != NONE {
+                            stack.push((child, at + from + end));
+                            child = self.nodes[child as usize].prev_dup;
+                        }
+                    }
+                }
             }
         }
+        best.map(|(_, id)| self.nodes[id as usize].pos)
+    }
+
+    fn push(&mut self, pos: Pos, key: bool, prev_dup: u32) -> u32 {
+        let id = u32::try_from(self.nodes.len()).expect("fewer than 2^32 nodes");
+        self.nodes.push(PathNode { pos, key, prev_dup, children: Children::None });
+        id
     }
 }
 
@@ -119,27 +203,43 @@ fn key_string(k: &YNode) -> String {
     }
 }
 
-fn to_json(node: &Spanned<YNode>, path: &str, map: &mut PathMap) -> Value {
-    let here = (node.referenced.line(), node.referenced.column());
-    map.0.entry(path.to_string()).or_insert(here);
-    match &node.value {
+fn position<T>(node: &Spanned<T>) -> Pos {
+    (node.referenced.line(), node.referenced.column())
+}
+
+/// The JSON value of `node` (consumed, so its strings move instead of being copied), whose
+/// place in `map` is node `id`.
+fn to_json(node: Spanned<YNode>, id: u32, map: &mut PathMap) -> Value {
+    match node.value {
         YNode::Null => Value::Null,
-        YNode::Bool(b) => Value::Bool(*b),
-        YNode::Int(i) => Value::from(*i),
-        YNode::Uint(i) => Value::from(*i),
-        YNode::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
-        YNode::Str(s) => Value::String(s.clone()),
+        YNode::Bool(b) => Value::Bool(b),
+        YNode::Int(i) => Value::from(i),
+        YNode::Uint(i) => Value::from(i),
+        YNode::Float(f) => serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null),
+        YNode::Str(s) => Value::String(s),
         YNode::Seq(items) => {
-            Value::Array(items.iter().enumerate().map(|(i, x)| to_json(x, &format!("{path}[{i}]"), map)).collect())
+            let s = map.seqs.len();
+            map.seqs.push(Vec::with_capacity(items.len()));
+            map.nodes[id as usize].children = Children::Seq(s as u32);
+            let mut out = Vec::with_capacity(items.len());
+            for x in items {
+                let child = map.push(position(&x), false, NONE);
+                map.seqs[s].push(child);
+                out.push(to_json(x, child, map));
+            }
+            Value::Array(out)
         }
         YNode::Map(entries) => {
+            let m = map.maps.len();
+            map.maps.push(HashMap::with_capacity(entries.len()));
+            map.nodes[id as usize].children = Children::Map(m as u32);
             let mut obj = serde_json::Map::new();
             for (k, v) in entries {
                 let key = key_string(&k.value);
-                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-                // The key's position is where a reader looks for the field.
-                map.0.insert(child.clone(), (k.referenced.line(), k.referenced.column()));
-                let value = to_json(v, &child, map);
+                let prev = map.maps[m].get(key.as_str()).copied().unwrap_or(NONE);
+                let child = map.push(position(&k), true, prev);
+                map.maps[m].insert(key.clone().into_boxed_str(), child);
+                let value = to_json(v, child, map);
                 obj.insert(key, value);
             }
             Value::Object(obj)
@@ -175,11 +275,12 @@ pub fn parse_documents(file: &str, text: &str) -> Result<Vec<Document>> {
         Error::Parse { file: file.to_string(), line, column, message }
     })?;
     Ok(docs
-        .iter()
+        .into_iter()
         .filter(|d| !matches!(d.value, YNode::Null))
         .map(|d| {
             let mut paths = PathMap::default();
-            let value = to_json(d, "", &mut paths);
+            let root = paths.push(position(&d), false, NONE);
+            let value = to_json(d, root, &mut paths);
             Document { value, paths }
         })
         .collect())
@@ -199,6 +300,81 @@ mod tests {
         assert_eq!(docs[1].paths.locate("spec.template.spec.hostNetwork"), Some((19, 7)));
         // a missing field resolves to its nearest ancestor
         assert_eq!(docs[1].paths.locate("spec.template.spec.os.name"), Some((18, 5)));
+    }
+
+    /// The former implementation (every node's full dotted path in a map), as the reference
+    /// the tree must agree with.
+    fn reference(node: &Spanned<YNode>, path: &str, map: &mut HashMap<String, Pos>) {
+        map.entry(path.to_string()).or_insert(position(node));
+        match &node.value {
+            YNode::Seq(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    reference(x, &format!("{path}[{i}]"), map);
+                }
+            }
+            YNode::Map(entries) => {
+                for (k, v) in entries {
+                    let key = key_string(&k.value);
+                    let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                    map.insert(child.clone(), position(k));
+                    reference(v, &child, map);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn reference_locate(map: &HashMap<String, Pos>, path: &str) -> Option<Pos> {
+        let mut p = path.to_string();
+        loop {
+            if let Some(pos) = map.get(&p) {
+                return Some(*pos);
+            }
+            if p.is_empty() {
+                return None;
+            }
+            match p.rfind(['.', '[']) {
+                Some(i) => p.truncate(i),
+                None => p.clear(),
+            }
+        }
+    }
+
+    /// Dotted keys, keys that look like indexes, empty keys, duplicate keys, a list at the
+    /// root: the tree finds what the full-path map found, for every path and its variations.
+    #[test]
+    fn the_path_tree_locates_like_full_paths() {
+        let docs = [
+            MULTI,
+            "a:\n  b: 1\na.b: 2\n\"a.b.c\": {d: [1, {e: 2}]}\n\"\": {x: 1, \"\": {y: 2}}\n\"c[0]\": 1\nc: [5, 6]\n",
+            "- a: 1\n- [x, {b.c: 1, b: {c: 3}}]\n- \"\"\n",
+            "metadata:\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/x: y\n    a[1]: 2\nspec:\n  containers:\n  - name: c\n    env: [{name: A, value: b}]\n",
+            "k: 1\nk: 2\n",
+            "1: {x: 1}\n\"1\": {y: 2}\nnull: {a: 1}\n\"null\": {b: 2}\n",
+        ];
+        for text in docs {
+            let parsed: Vec<Spanned<YNode>> = match serde_saphyr::from_multiple(text) {
+                Ok(p) => p,
+                Err(_) => continue, // duplicate keys (`k` twice) are a parse error
+            };
+            for d in parsed.into_iter().filter(|d| !matches!(d.value, YNode::Null)) {
+                let mut old = HashMap::new();
+                reference(&d, "", &mut old);
+                let mut tree = PathMap::default();
+                let root = tree.push(position(&d), false, NONE);
+                to_json(d, root, &mut tree);
+                let mut queries: Vec<String> = old.keys().cloned().collect();
+                for k in old.keys() {
+                    for suffix in [".missing", "[0]", "[9]", ".a.b", "[01]", "x"] {
+                        queries.push(format!("{k}{suffix}"));
+                    }
+                }
+                queries.extend(["", ".", "[", "]", "zzz", "[0].", "a..b"].map(String::from));
+                for q in &queries {
+                    assert_eq!(tree.locate(q), reference_locate(&old, q), "{q:?} in {text:?}");
+                }
+            }
+        }
     }
 
     #[test]

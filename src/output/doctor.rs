@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use colored::Colorize;
 
+use super::escape::terminal_safe_line;
 use crate::checks;
 use crate::finding::{Finding, ObjectRef, Report, Severity};
 use crate::snapshot::Snapshot;
@@ -20,7 +21,11 @@ pub fn render_human(findings: &[Finding], s: &Snapshot) -> String {
     for (object, mut fs) in groups {
         fs.sort_by_key(|f| (std::cmp::Reverse(f.severity), checks::rank_of(&f.rule)));
         let root = fs[0];
-        let title = object.as_ref().map(|o| o.to_string()).unwrap_or_else(|| "cluster".into());
+        // Names come from the cluster or a dump: escaped like every string of a finding.
+        let title = object
+            .as_ref()
+            .map(|o| terminal_safe_line(&o.to_string()).into_owned())
+            .unwrap_or_else(|| "cluster".into());
         let verdict = match root.severity {
             Severity::Error => format!("stuck — root cause {} {}", root.rule, root.name).red().bold().to_string(),
             Severity::Warning => format!("at risk — {} {}", root.rule, root.name).yellow().bold().to_string(),

@@ -2,6 +2,7 @@
 
 use colored::Colorize;
 
+use super::escape::terminal_safe_line;
 use crate::checks::hp011_kubernetes_version::{GA, MIN_KUBERNETES};
 use crate::nodes::NodesReport;
 
@@ -19,18 +20,19 @@ pub fn render_human(r: &NodesReport, wide: bool) -> String {
             status.push_str(",SchedulingDisabled");
         }
         let verdict = if n.host_process_ready { "ready".green().to_string() } else { "no".red().bold().to_string() };
+        // Every cell but STATUS and HOSTPROCESS comes from the API server: escaped.
         let reasons = n
             .reasons
             .iter()
             .map(|r| match &r.rule {
-                Some(id) => format!("{id}: {}", r.message),
-                None => r.message.clone(),
+                Some(id) => format!("{id}: {}", safe(&r.message)),
+                None => safe(&r.message),
             })
             .collect::<Vec<_>>()
             .join("; ");
-        let dash = |o: &Option<String>| o.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into());
+        let dash = |o: &Option<String>| o.as_deref().filter(|s| !s.is_empty()).map(safe).unwrap_or_else(|| "-".into());
         let mut row = vec![
-            n.name.clone(),
+            safe(&n.name),
             status,
             dash(&n.windows_build),
             dash(&n.container_runtime),
@@ -40,13 +42,13 @@ pub fn render_human(r: &NodesReport, wide: bool) -> String {
         ];
         if wide {
             row.splice(3..3, [dash(&n.os_image), dash(&n.kernel_version)]);
-            let taints = if n.taints.is_empty() { "-".to_string() } else { n.taints.join(",") };
+            let taints = if n.taints.is_empty() { "-".to_string() } else { safe(&n.taints.join(",")) };
             row.insert(row.len() - 2, taints);
         }
         t.add_row(row);
     }
     let mut out = super::render_table(&t);
-    let version = r.server_version.clone().unwrap_or_else(|| "unknown".into());
+    let version = r.server_version.as_deref().map(safe).unwrap_or_else(|| "unknown".into());
     let support = if r.server_supports_host_process {
         "supports HostProcess pods".green().to_string()
     } else {
@@ -64,6 +66,10 @@ pub fn render_human(r: &NodesReport, wide: bool) -> String {
         r.nodes.len()
     ));
     out
+}
+
+fn safe(s: &str) -> String {
+    terminal_safe_line(s).into_owned()
 }
 
 #[cfg(test)]
@@ -97,5 +103,24 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("TAINTS"), "{text}");
+    }
+
+    /// Node fields come from the API server: control characters in them are escaped.
+    #[test]
+    fn node_fields_are_escaped() {
+        colored::control::set_override(false);
+        let n = node(
+            "w\u{1b}]0;x\u{7}",
+            "windows",
+            "containerd://1.7.20\u{1b}[2J",
+            "v1.30.1",
+            "10.0.20348.1",
+            r#"[{"key":"os\u001b[8m","value":"windows","effect":"NoSchedule"}]"#,
+        );
+        let r = report(&[n], &[], Some("v1.30.1\r".into())).unwrap();
+        let text = render_human(&r, true);
+        assert!(!text.contains(['\u{1b}', '\u{7}', '\r']), "{text:?}");
+        assert!(text.contains("w\\u{1b}]0;x\\u{7}"), "{text}");
+        assert!(text.contains("API server v1.30.1\\u{d}"), "{text}");
     }
 }
