@@ -154,6 +154,31 @@ fn build_error(shown: &str, e: kube::Error) -> Error {
     Error::Kubeconfig { path: shown.to_string(), reason: reason.replace('\n', " ") }
 }
 
+/// The client for this configuration, running an exec credential plugin once.
+///
+/// kube-rs runs the plugin three times while it builds a client (the auth layer, then twice for
+/// a client certificate the plugin might return). When the plugin is what authenticates (no
+/// auth-provider, basic auth or token before it), its auth layer (which re-runs the plugin only
+/// when the token expires) is built once and put on a client built without the plugin. A plugin
+/// that returns a client certificate instead of a token needs kube-rs's own path.
+fn build_client(config: Config) -> std::result::Result<kube::Client, kube::Error> {
+    use kube::client::{ClientBuilder, ConfigExt};
+    let a = &config.auth_info;
+    let exec_authenticates = a.exec.is_some()
+        && a.auth_provider.is_none()
+        && !(a.username.is_some() && a.password.is_some())
+        && a.token.is_none()
+        && a.token_file.is_none();
+    if exec_authenticates && let Some(auth) = config.auth_layer()? {
+        let mut without_plugin = config;
+        without_plugin.auth_info.exec = None;
+        // The token layer clones the service under it: a buffer makes the boxed stack clonable.
+        let buffer = tower::buffer::BufferLayer::new(1024);
+        return Ok(ClientBuilder::try_from(without_plugin)?.with_layer(&buffer).with_layer(&auth).build());
+    }
+    kube::Client::try_from(config)
+}
+
 /// Build the client from kubectl's global flags (anything that converts to [`ClientOptions`]).
 ///
 /// One client per run: kube-rs runs an exec credential plugin each time a client is built, so
@@ -208,7 +233,7 @@ pub async fn connect(options: impl Into<ClientOptions>) -> Result<Kube> {
     let namespace = config.default_namespace.clone();
     config.read_timeout = None;
     config.write_timeout = None;
-    let client = kube::Client::try_from(config).map_err(|e| build_error(&shown, e))?;
+    let client = build_client(config).map_err(|e| build_error(&shown, e))?;
     Ok(Kube {
         stream_client: client.clone(),
         client,
