@@ -12,7 +12,18 @@ fn say(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
 }
 
+/// Drop empty entries from `NO_PROXY`/`no_proxy` (see `kube::proxy::tidy`).
+fn tidy_no_proxy() {
+    for name in ["NO_PROXY", "no_proxy"] {
+        if let Some(tidy) = std::env::var(name).ok().and_then(|v| kubectl_hostprocess::kube::proxy::tidy(&v)) {
+            // SAFETY: called first in main, before the runtime or any other thread exists.
+            unsafe { std::env::set_var(name, tidy) };
+        }
+    }
+}
+
 fn main() {
+    tidy_no_proxy();
     let cli = Cli::parse();
     logging::init(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -153,6 +153,15 @@ pub fn from_env(server: &http::Uri, get: &dyn Fn(&str) -> Option<String>) -> Opt
     (!no_proxy.exempts(host, port)).then_some(proxy)
 }
 
+/// `NO_PROXY` without its empty entries (`a,,b,` → `a,b`), or `None` when it has none. kube-rs
+/// refuses a `NO_PROXY` with an empty entry (and then the whole kubeconfig) while Go's clients
+/// skip them; the binary tidies the variable once at start, before any thread runs.
+pub fn tidy(value: &str) -> Option<String> {
+    let parts: Vec<&str> = value.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    let tidy = parts.join(",");
+    (tidy != value.trim() && !tidy.is_empty()).then_some(tidy)
+}
+
 /// The proxy URL as it may be shown: without a user or password.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
@@ -250,6 +259,16 @@ mod tests {
         // Loopback servers are never proxied.
         let local: http::Uri = "https://127.0.0.1:6443".parse().unwrap();
         assert_eq!(from_env(&local, &env(&[("HTTPS_PROXY", "http://p:1")])), None);
+    }
+
+    #[test]
+    fn tidying_drops_empty_entries_only() {
+        assert_eq!(tidy("a.example,, ,b.example,").as_deref(), Some("a.example,b.example"));
+        assert_eq!(tidy(" a , b ").as_deref(), Some("a,b"));
+        assert_eq!(tidy("a,b"), None);
+        assert_eq!(tidy("*"), None);
+        // All empty: left as it is (kube-rs ignores an empty variable).
+        assert_eq!(tidy(" , "), None);
     }
 
     #[test]
