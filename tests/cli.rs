@@ -484,6 +484,7 @@ fn huge_or_zero_numeric_flags_exit_2_not_101() {
         .stderr(predicate::str::contains("between 1 and 1024"));
 }
 
+#[cfg(unix)] // runs sh/bash scripts
 /// `… | head -1` where head has already gone: stdout (or stderr) is a closed pipe when the
 /// plugin writes. Runs `{ sleep; plugin; } | true` so the reader is gone first.
 fn closed_pipe(args: &[&str], which: &str) -> (Option<i32>, String) {
@@ -503,6 +504,7 @@ fn closed_pipe(args: &[&str], which: &str) -> (Option<i32>, String) {
     (rc, err)
 }
 
+#[cfg(unix)] // runs sh/bash scripts
 #[test]
 fn a_closed_stdout_or_stderr_pipe_is_not_a_panic() {
     for args in [
@@ -548,11 +550,13 @@ fn a_selector_the_server_refuses_exits_2_naming_the_flag() {
     assert!(!err.contains('\u{1b}') && err.contains("\\u{1b}[2J"), "{err:?}");
 }
 
+#[cfg(unix)] // runs sh/bash scripts
 /// An exec credential plugin that writes a line to a counter file per run and prints a token.
 fn counting_credential_plugin(dir: &std::path::Path, fail: bool) -> (PathBuf, String) {
     counting_plugin(dir, fail, "")
 }
 
+#[cfg(unix)] // runs sh/bash scripts
 /// As above; `status_extra` adds fields to the credential's status (an expirationTimestamp).
 fn counting_plugin(dir: &std::path::Path, fail: bool, status_extra: &str) -> (PathBuf, String) {
     let counter = dir.join("runs");
@@ -572,7 +576,9 @@ fn counting_plugin(dir: &std::path::Path, fail: bool, status_extra: &str) -> (Pa
     (counter, user)
 }
 
-/// The exec credential plugin runs once per run (kube-rs runs it per client; one client now).
+#[cfg(unix)] // runs sh/bash scripts
+/// The exec credential plugin runs once per run (it ran 6 times: kube-rs runs it three times
+/// while building a client, and two clients were built).
 #[test]
 fn the_exec_credential_plugin_runs_once_per_run() {
     // A token without expiry, and one that expires (kube-rs refreshes it before it does).
@@ -592,6 +598,7 @@ fn the_exec_credential_plugin_runs_once_per_run() {
     }
 }
 
+#[cfg(unix)] // runs sh/bash scripts
 /// A failing credential plugin and an unsupported proxy scheme are kubeconfig problems: exit 2
 /// with the cause, not "API request failed: cannot build the client" (3).
 #[test]
