@@ -45,6 +45,8 @@ pub fn init(verbose: u8) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
+        // A closed stderr: drop the line. Reporting the failure would print to stderr, and panic.
+        .log_internal_errors(false)
         .init();
 }
 

@@ -525,6 +525,12 @@ fn a_closed_stdout_or_stderr_pipe_is_not_a_panic() {
     assert_eq!(rc, Some(2));
     let (rc, _) = closed_pipe(&["nodes", "--kubeconfig", "/nonexistent/k"], "stderr");
     assert_eq!(rc, Some(2));
+    // -vvv logs go to a closed stderr: dropped, not a panic.
+    let (port, _) = fake_api(empty_nodes);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = kubeconfig_with(dir.path(), &format!("http://127.0.0.1:{port}"), "", "    token: t\n");
+    let (rc, _) = closed_pipe(&["-vvv", "nodes", "--kubeconfig", &cfg.display().to_string()], "stderr");
+    assert_eq!(rc, Some(1), "no Windows nodes, logs dropped");
 }
 
 /// A 400 for the user's own `-l` is a usage error (2) with the server's message and the flag.
