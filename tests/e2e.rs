@@ -754,3 +754,60 @@ fn vvv_logs_carry_no_exec_payload() {
     assert!(!stderr.contains("received frame") && !stderr.contains("Sending frame"), "{stderr}");
     assert!(leftovers(&ns).is_empty());
 }
+
+/// A kubeconfig whose user is an exec credential plugin (a script handing out a ServiceAccount
+/// token that expires, so kube-rs keeps it refreshable): a whole `exec` (preflight, create,
+/// watch, websocket exec, delete) runs the plugin once.
+#[cfg(unix)]
+#[test]
+fn an_exec_credential_plugin_runs_once_for_a_whole_exec() {
+    let ns = namespace("d-e2e-cred");
+    let _ = kubectl(&["-n", &ns, "create", "serviceaccount", "runner"]);
+    let _ = kubectl(&[
+        "create",
+        "clusterrolebinding",
+        "d-e2e-cred-runner",
+        "--clusterrole=cluster-admin",
+        &format!("--serviceaccount={ns}:runner"),
+    ]);
+    let token = kubectl(&["-n", &ns, "create", "token", "runner", "--duration", "1h"]);
+    assert!(token.status.success(), "{}", text(&token.stderr));
+    let token = text(&token.stdout).trim().to_string();
+    let view = |path: &str| {
+        let out = kubectl(&["config", "view", "--raw", "--minify", "-o", &format!("jsonpath={{{path}}}")]);
+        text(&out.stdout).trim().to_string()
+    };
+    let (server, ca) = (view(".clusters[0].cluster.server"), view(".clusters[0].cluster.certificate-authority-data"));
+    let dir = tempfile::tempdir().unwrap();
+    let counter = dir.path().join("runs");
+    let script = dir.path().join("cred.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nprintf '%s' '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\",\"expirationTimestamp\":\"2099-01-01T00:00:00Z\"}}}}'\n",
+            counter.display()
+        ),
+    )
+    .unwrap();
+    assert!(Command::new("chmod").arg("+x").arg(&script).status().unwrap().success());
+    let cfg = dir.path().join("config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\nusers:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\ncontexts:\n- name: ctx\n  context:\n    cluster: c\n    user: u\n    namespace: {ns}\ncurrent-context: ctx\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+    let out = plugin()
+        .env("KUBECONFIG", &cfg)
+        .args(["exec", "win-2022-b", "--", "cmd", "/c", "echo cred-ok"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "cred-ok\n");
+    let runs = std::fs::read_to_string(&counter).unwrap();
+    assert_eq!(runs.lines().count(), 1, "plugin runs: {runs:?}");
+    assert!(leftovers(&ns).is_empty());
+    let _ = kubectl(&["delete", "clusterrolebinding", "d-e2e-cred-runner"]);
+}
