@@ -325,8 +325,8 @@ pub struct ExecArgs {
     /// Leave the pod for a post-mortem (prints how to delete it)
     #[arg(long)]
     pub keep: bool,
-    /// Nodes run at the same time in a fan-out
-    #[arg(long, default_value_t = 16)]
+    /// Nodes run at the same time in a fan-out (1 to 1024)
+    #[arg(long, default_value_t = 16, value_parser = parse_concurrency)]
     pub max_concurrency: usize,
     /// Do not ask for confirmation on many nodes
     #[arg(short = 'y', long)]
@@ -373,40 +373,61 @@ pub struct CleanupArgs {
     pub yes: bool,
 }
 
-/// kubectl-style durations: `30s`, `5m`, `1h`, `1m30s`, `250ms`, a bare number of seconds.
+/// The longest duration a flag takes (30 days): longer ones overflow timers and deadlines.
+pub const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// `--max-concurrency`: at least one node at a time, at most this many.
+pub const MAX_CONCURRENCY: usize = 1024;
+
+/// kubectl-style durations: `30s`, `5m`, `1h`, `1m30s`, `250ms`, a bare number of seconds;
+/// at most [`MAX_DURATION`].
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
-    if let Ok(n) = s.parse::<u64>() {
-        return Ok(std::time::Duration::from_secs(n));
-    }
+    let invalid = || format!("invalid duration {s:?} (use e.g. 30s, 5m, 1h)");
     let mut total = 0f64;
-    let mut num = String::new();
-    let mut chars = s.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            continue;
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        total = s.parse::<f64>().map_err(|_| invalid())?;
+    } else {
+        let mut num = String::new();
+        let mut chars = s.chars().peekable();
+        let mut any = false;
+        while let Some(c) = chars.next() {
+            if c.is_ascii_digit() || c == '.' {
+                num.push(c);
+                continue;
+            }
+            let mut unit = c.to_string();
+            if c == 'm' && chars.peek() == Some(&'s') {
+                unit.push(chars.next().unwrap_or('s'));
+            }
+            let n: f64 = num.parse().map_err(|_| invalid())?;
+            num.clear();
+            total += match unit.as_str() {
+                "ms" => n / 1000.0,
+                "s" => n,
+                "m" => n * 60.0,
+                "h" => n * 3600.0,
+                _ => return Err(invalid()),
+            };
+            any = true;
         }
-        let mut unit = c.to_string();
-        if c == 'm' && chars.peek() == Some(&'s') {
-            unit.push(chars.next().unwrap_or('s'));
+        if !num.is_empty() || !any {
+            return Err(invalid());
         }
-        let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?} (use e.g. 30s, 5m, 1h)"))?;
-        num.clear();
-        total += match unit.as_str() {
-            "ms" => n / 1000.0,
-            "s" => n,
-            "m" => n * 60.0,
-            "h" => n * 3600.0,
-            _ => return Err(format!("invalid duration {s:?} (use e.g. 30s, 5m, 1h)")),
-        };
-        any = true;
     }
-    if !num.is_empty() || !any {
-        return Err(format!("invalid duration {s:?} (use e.g. 30s, 5m, 1h)"));
+    if !total.is_finite() || total > MAX_DURATION.as_secs_f64() {
+        return Err(format!("duration {s:?} is too long (at most 720h, 30 days)"));
     }
-    Ok(std::time::Duration::from_secs_f64(total))
+    std::time::Duration::try_from_secs_f64(total).map_err(|_| invalid())
+}
+
+/// `--max-concurrency`: 1 to [`MAX_CONCURRENCY`].
+pub fn parse_concurrency(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if n >= 1 && n <= MAX_CONCURRENCY as u64 => Ok(n as usize),
+        Ok(_) => Err(format!("must be between 1 and {MAX_CONCURRENCY}")),
+        Err(_) => Err(format!("{s:?} is not a number (1 to {MAX_CONCURRENCY})")),
+    }
 }
 
 #[cfg(test)]
@@ -429,6 +450,35 @@ mod tests {
         assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("m").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("1.2.3s").is_err());
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("720h"), Ok(MAX_DURATION));
+    }
+
+    #[test]
+    fn durations_beyond_30_days_are_refused_not_a_panic() {
+        for s in [
+            "720h1s",
+            "2592001",
+            "99999999999999s",
+            "99999999999999999999999",
+            "18446744073709551615",
+            "999999999999999999999999999999h",
+            &format!("{}s", "9".repeat(400)),
+        ] {
+            let e = parse_duration(s).unwrap_err();
+            assert!(e.contains("too long"), "{s}: {e}");
+        }
+    }
+
+    #[test]
+    fn concurrency_is_1_to_1024() {
+        assert_eq!(parse_concurrency("1"), Ok(1));
+        assert_eq!(parse_concurrency("1024"), Ok(1024));
+        for bad in ["0", "1025", "18446744073709551615", "99999999999999999999999", "-1", "x"] {
+            assert!(parse_concurrency(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -50,6 +50,11 @@ pub enum Error {
     /// The API server answered with a failure status: what was asked (`delete pods`) and its answer.
     #[error("API request failed: {action}: {message} ({reason})")]
     Api { action: String, code: u16, reason: String, message: String },
+    /// The API server refused a request as malformed or invalid (400 BadRequest, 422 Invalid):
+    /// a value the user gave (`--label`, `--annotation`, `--env`, `-l`); `flags` names them when
+    /// the server's answer says which field it refused.
+    #[error("the API server rejected {action}: {message} ({reason})")]
+    Rejected { action: String, code: u16, reason: String, message: String, flags: Vec<String> },
     /// A request that failed without a status from the API server (decoding, a closed stream …).
     #[error("API request failed: {0}")]
     Request(String),
@@ -89,6 +94,7 @@ impl Error {
             | Error::NodeNotFound(_)
             | Error::NotWindows { .. }
             | Error::NodeNotReady { .. }
+            | Error::Rejected { .. }
             | Error::Io(_) => ExitCode::Usage,
             Error::Unreachable { .. }
             | Error::Forbidden { .. }
@@ -127,6 +133,12 @@ impl Error {
                 "log in again or refresh the credentials of this kubeconfig user".into()
             }
             Error::Api { .. } | Error::Request(_) => "retry with -v for details".into(),
+            Error::Rejected { flags, .. } if !flags.is_empty() => {
+                format!("fix the value of {} and run again", flags.join(" / "))
+            }
+            Error::Rejected { .. } => {
+                "check the values given to --label, --annotation, --env and -l/--selector".into()
+            }
             Error::ReadInput { .. } => "check the path; use - to read from stdin".into(),
             Error::Parse { .. } => "fix the syntax at that line and run again".into(),
             Error::Usage(_) => "see --help".into(),
@@ -187,6 +199,28 @@ mod tests {
         assert_eq!(e.exit_code(), ExitCode::Usage);
         assert!(e.hint().contains("kubectl debug node"));
         assert_eq!(Error::Interrupted.exit_code(), ExitCode::Interrupted);
+    }
+
+    #[test]
+    fn a_rejected_flag_value_is_a_usage_error_naming_the_flag() {
+        let e = Error::Rejected {
+            action: "create pods".into(),
+            code: 422,
+            reason: "Invalid".into(),
+            message: "bad label".into(),
+            flags: vec!["--label".into()],
+        };
+        assert_eq!(e.exit_code(), ExitCode::Usage);
+        assert_eq!(e.to_string(), "the API server rejected create pods: bad label (Invalid)");
+        assert_eq!(e.hint(), "fix the value of --label and run again");
+        let e = Error::Rejected {
+            action: "list nodes".into(),
+            code: 400,
+            reason: "BadRequest".into(),
+            message: "x".into(),
+            flags: vec![],
+        };
+        assert!(e.hint().contains("--label") && e.hint().contains("-l/--selector"), "{}", e.hint());
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod exec;
 pub mod finding;
 pub mod kube;
 pub mod load;
+pub mod logging;
 pub mod nodes;
 pub mod output;
 pub mod snapshot;

@@ -1,40 +1,43 @@
 //! The binary: parse, run, map the result to an exit code. Everything else is in the library.
 
-use clap::Parser;
-use kubectl_hostprocess::{cli::Cli, commands, error::ExitCode};
+use std::io::Write;
 
-fn init_logging(verbose: u8) {
-    let level = match verbose {
-        0 => "warn,kube_client=off,kube_runtime=off",
-        1 => "info,kube_client=warn,kube_runtime=warn",
-        2 => "debug,hyper=info,rustls=info",
-        _ => "trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KUBECTL_HOSTPROCESS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .init();
+use clap::Parser;
+use kubectl_hostprocess::output::escape::terminal_safe;
+use kubectl_hostprocess::{cli::Cli, commands, error::ExitCode, logging};
+
+/// Write to stderr; a closed stderr (`2>&1 | head -1`) is not worth a panic.
+fn say(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
+}
+
+/// Drop empty entries from `NO_PROXY`/`no_proxy` (see `kube::proxy::tidy`).
+fn tidy_no_proxy() {
+    for name in ["NO_PROXY", "no_proxy"] {
+        if let Some(tidy) = std::env::var(name).ok().and_then(|v| kubectl_hostprocess::kube::proxy::tidy(&v)) {
+            // SAFETY: called first in main, before the runtime or any other thread exists.
+            unsafe { std::env::set_var(name, tidy) };
+        }
+    }
 }
 
 fn main() {
+    tidy_no_proxy();
     let cli = Cli::parse();
-    init_logging(cli.global.verbose);
+    logging::init(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say(&format!("error: cannot start the async runtime: {e}\n"));
             std::process::exit(ExitCode::Usage.code());
         }
     };
     let code = match runtime.block_on(commands::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!("hint: {}", e.hint());
+            // Messages carry text from the API server and from workloads: escape control characters.
+            say(&format!("error: {}\nhint: {}\n", terminal_safe(&e.to_string()), terminal_safe(&e.hint())));
             e.exit_code()
         }
     };

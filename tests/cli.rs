@@ -490,3 +490,313 @@ fn utf16_files_from_powershell_are_read() {
     std::fs::write(&bom, format!("\u{feff}{}", std::fs::read_to_string(&manifest).unwrap())).unwrap();
     assert_eq!(findings_without_files(&lint(&bom)), want);
 }
+
+// ---- #14 errors, flags, pipes, client (helper D) ----
+
+/// A fake API server on 127.0.0.1 (plain HTTP): answers each request with `answer(method, path)`
+/// = (status code, JSON body); counts requests. Runs until the test ends.
+fn fake_api(answer: fn(&str, &str) -> (u16, String)) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut parts = line.split_whitespace();
+                    let (method, path) =
+                        (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+                    let mut length = 0usize;
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if h == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    let _ = reader.read_exact(&mut body);
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let (code, json) = answer(&method, &path);
+                    let head = format!(
+                        "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        json.len()
+                    );
+                    if conn.write_all(head.as_bytes()).and_then(|_| conn.write_all(json.as_bytes())).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, hits)
+}
+
+fn version_json() -> String {
+    serde_json::json!({"major": "1", "minor": "33", "gitVersion": "v1.33.0", "gitCommit": "x", "gitTreeState": "clean",
+        "buildDate": "2025-01-01T00:00:00Z", "goVersion": "go1.24", "compiler": "gc", "platform": "linux/amd64"})
+    .to_string()
+}
+
+fn empty_nodes(_: &str, path: &str) -> (u16, String) {
+    if path.starts_with("/version") {
+        (200, version_json())
+    } else {
+        (200, r#"{"kind":"NodeList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[]}"#.into())
+    }
+}
+
+/// A kubeconfig for `server` whose user is `user_yaml` (indented under `user:`) and whose
+/// cluster has these extra lines.
+fn kubeconfig_with(dir: &std::path::Path, server: &str, cluster_extra: &str, user_yaml: &str) -> PathBuf {
+    let p = dir.join("config");
+    std::fs::write(
+        &p,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n{cluster_extra}users:\n- name: u\n  user:\n{user_yaml}contexts:\n- name: ctx\n  context:\n    cluster: c\n    user: u\ncurrent-context: ctx\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+fn no_panic(out: &std::process::Output) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "{err}");
+}
+
+/// Out-of-range durations and concurrencies are usage errors at parse time, never a panic.
+#[test]
+fn huge_or_zero_numeric_flags_exit_2_not_101() {
+    for args in [
+        &["exec", "n", "--timeout", "99999999999999s", "--", "x"][..],
+        &["exec", "n", "--timeout", "18446744073709551615", "--", "x"],
+        &["exec", "n", "--pod-running-timeout", "999999999999h", "--", "x"],
+        &["--request-timeout", "99999999999999s", "nodes"],
+        &["--request-timeout", "1e400s", "nodes"],
+        &["exec", "n", "--max-concurrency", "0", "--", "x"],
+        &["exec", "n", "--max-concurrency", "18446744073709551615", "--", "x"],
+        &["exec", "--all", "--max-concurrency", "99999999999999999999", "--", "x"],
+    ] {
+        let out = bin().args(args).output().unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("invalid value"), "{args:?}: {err}");
+    }
+    // The limit is said.
+    bin()
+        .args(["exec", "n", "--timeout", "721h", "--", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at most 720h"));
+    bin()
+        .args(["exec", "n", "--max-concurrency", "0", "--", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("between 1 and 1024"));
+}
+
+#[cfg(unix)] // runs sh/bash scripts
+/// `… | head -1` where head has already gone: stdout (or stderr) is a closed pipe when the
+/// plugin writes. Runs `{ sleep; plugin; } | true` so the reader is gone first.
+fn closed_pipe(args: &[&str], which: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("kubectl-hostprocess");
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    let redirect = if which == "stderr" { "2>&1 >/dev/null" } else { "2>\"$D/err\"" };
+    let script = format!(
+        "{{ sleep 0.3; NO_COLOR=1 '{}' {} {redirect}; echo $? > \"$D/rc\"; }} | true",
+        bin.display(),
+        quoted.join(" ")
+    );
+    let status = std::process::Command::new("bash").arg("-c").arg(&script).env("D", dir.path()).status().unwrap();
+    assert!(status.success());
+    let rc = std::fs::read_to_string(dir.path().join("rc")).unwrap().trim().parse().ok();
+    let err = std::fs::read_to_string(dir.path().join("err")).unwrap_or_default();
+    (rc, err)
+}
+
+#[cfg(unix)] // runs sh/bash scripts
+#[test]
+fn a_closed_stdout_or_stderr_pipe_is_not_a_panic() {
+    for args in [
+        &["explain"][..],
+        &["explain", "HP014"],
+        &["template", "daemonset"],
+        &["completion", "bash"],
+        &["completion", "zsh"],
+        &["completion", "kubectl-helper"],
+        &["--help"],
+    ] {
+        let (rc, err) = closed_pipe(args, "stdout");
+        assert_eq!(rc, Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    // The error message goes to a closed stderr: still the usage exit code, not 101.
+    let (rc, _) = closed_pipe(&["explain", "NOPE"], "stderr");
+    assert_eq!(rc, Some(2));
+    let (rc, _) = closed_pipe(&["nodes", "--kubeconfig", "/nonexistent/k"], "stderr");
+    assert_eq!(rc, Some(2));
+    // -vvv logs go to a closed stderr: dropped, not a panic.
+    let (port, _) = fake_api(empty_nodes);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = kubeconfig_with(dir.path(), &format!("http://127.0.0.1:{port}"), "", "    token: t\n");
+    let (rc, _) = closed_pipe(&["-vvv", "nodes", "--kubeconfig", &cfg.display().to_string()], "stderr");
+    assert_eq!(rc, Some(1), "no Windows nodes, logs dropped");
+}
+
+/// A 400 for the user's own `-l` is a usage error (2) with the server's message and the flag.
+#[test]
+fn a_selector_the_server_refuses_exits_2_naming_the_flag() {
+    fn answer(_: &str, path: &str) -> (u16, String) {
+        if path.starts_with("/version") {
+            return (200, version_json());
+        }
+        let status = serde_json::json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 400,
+            "reason": "BadRequest", "message": "unable to parse requirement: found 'b', expected: in, notin, =\u{1b}[2J"});
+        (400, status.to_string())
+    }
+    let (port, _) = fake_api(answer);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = kubeconfig_with(dir.path(), &format!("http://127.0.0.1:{port}"), "", "    token: t\n");
+    let out = bin().args(["nodes", "-l", "a b", "--kubeconfig"]).arg(&cfg).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the API server rejected list nodes: unable to parse requirement"), "{err}");
+    assert!(err.contains("hint: fix the value of -l/--selector"), "{err}");
+    // The server's text is untrusted: its escape sequence is shown, not sent to the terminal.
+    assert!(!err.contains('\u{1b}') && err.contains("\\u{1b}[2J"), "{err:?}");
+}
+
+#[cfg(unix)] // runs sh/bash scripts
+/// An exec credential plugin that writes a line to a counter file per run and prints a token.
+fn counting_credential_plugin(dir: &std::path::Path, fail: bool) -> (PathBuf, String) {
+    counting_plugin(dir, fail, "")
+}
+
+#[cfg(unix)] // runs sh/bash scripts
+/// As above; `status_extra` adds fields to the credential's status (an expirationTimestamp).
+fn counting_plugin(dir: &std::path::Path, fail: bool, status_extra: &str) -> (PathBuf, String) {
+    let counter = dir.join("runs");
+    let script = dir.join("cred.sh");
+    let body = if fail {
+        "echo run >> \"$COUNTER\"\necho 'the token expired: run login again' >&2\nexit 1\n".to_string()
+    } else {
+        "echo run >> \"$COUNTER\"\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"secret-token-123\"STATUS_EXTRA}}'\n".replace("STATUS_EXTRA", status_extra)
+    };
+    std::fs::write(&script, format!("#!/bin/sh\n{body}")).unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(&script).status().unwrap();
+    let user = format!(
+        "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n      env:\n      - name: COUNTER\n        value: {}\n",
+        script.display(),
+        counter.display()
+    );
+    (counter, user)
+}
+
+#[cfg(unix)] // runs sh/bash scripts
+/// The exec credential plugin runs once per run (it ran 6 times: kube-rs runs it three times
+/// while building a client, and two clients were built).
+#[test]
+fn the_exec_credential_plugin_runs_once_per_run() {
+    // A token without expiry, and one that expires (kube-rs refreshes it before it does).
+    for extra in ["", ",\"expirationTimestamp\":\"2099-01-01T00:00:00Z\""] {
+        let (port, hits) = fake_api(empty_nodes);
+        let dir = tempfile::tempdir().unwrap();
+        let (counter, user) = counting_plugin(dir.path(), false, extra);
+        let cfg = kubeconfig_with(dir.path(), &format!("http://127.0.0.1:{port}"), "", &user);
+        let out = bin().args(["nodes", "-o", "json", "-vvv", "--kubeconfig"]).arg(&cfg).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "no Windows nodes: {err}");
+        assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 2, "it authenticated and listed");
+        let runs = std::fs::read_to_string(&counter).unwrap();
+        assert_eq!(runs.lines().count(), 1, "{extra}: plugin runs: {runs:?}");
+        // Not even -vvv logs the token.
+        assert!(!err.contains("secret-token-123"), "{err}");
+    }
+}
+
+#[cfg(unix)] // runs sh/bash scripts
+/// A failing credential plugin and an unsupported proxy scheme are kubeconfig problems: exit 2
+/// with the cause, not "API request failed: cannot build the client" (3).
+#[test]
+fn kubeconfig_problems_building_the_client_exit_2_with_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let (counter, user) = counting_credential_plugin(dir.path(), true);
+    let cfg = kubeconfig_with(dir.path(), "http://127.0.0.1:1", "", &user);
+    let out = bin().args(["nodes", "--kubeconfig"]).arg(&cfg).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&cfg.display().to_string()), "{err}");
+    assert!(err.contains("exec credential plugin") && err.contains("the token expired: run login again"), "{err}");
+    assert!(!err.contains("cannot build the client"), "{err}");
+    assert_eq!(std::fs::read_to_string(&counter).unwrap().lines().count(), 1);
+
+    for proxy in ["socks4://proxy:1080", "ftp://user:hunter2@proxy:21"] {
+        let cfg =
+            kubeconfig_with(dir.path(), "https://127.0.0.1:1", &format!("    proxy-url: {proxy}\n"), "    token: t\n");
+        let out = bin().args(["nodes", "--kubeconfig"]).arg(&cfg).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{proxy}: {err}");
+        assert!(err.contains("unsupported proxy scheme"), "{proxy}: {err}");
+        assert!(!err.contains("hunter2"), "the proxy password is not shown: {err}");
+    }
+}
+
+/// This host's address on a non-loopback interface (loopback is never proxied), if any.
+fn non_loopback_ip() -> Option<std::net::IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("10.255.255.255:9").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// HTTP(S)_PROXY points at a dead proxy; NO_PROXY naming the server (its IP, a CIDR) bypasses it.
+#[test]
+fn no_proxy_bypasses_the_proxy_for_the_server() {
+    let Some(ip) = non_loopback_ip() else {
+        eprintln!("skipped: no non-loopback address");
+        return;
+    };
+    let (port, _) = fake_api(empty_nodes);
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = kubeconfig_with(dir.path(), &format!("http://{ip}:{port}"), "", "    token: t\n");
+    let run = |no_proxy: Option<&str>| {
+        let mut c = bin();
+        c.env_remove("NO_PROXY").env_remove("no_proxy").env_remove("HTTPS_PROXY").env_remove("https_proxy");
+        c.env("HTTP_PROXY", format!("http://127.0.0.1:{dead}")).env("HTTPS_PROXY", format!("http://127.0.0.1:{dead}"));
+        if let Some(n) = no_proxy {
+            c.env("NO_PROXY", n);
+        }
+        c.args(["nodes", "-o", "json", "--request-timeout", "5s", "--kubeconfig"]).arg(&cfg).output().unwrap()
+    };
+    // Through the dead proxy: unreachable.
+    let out = run(Some("other.example"));
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    // NO_PROXY with the server's IP, a CIDR around it, or `*`: straight to the server.
+    let cidr = match ip {
+        std::net::IpAddr::V4(v4) => format!("{}.0.0.0/8", v4.octets()[0]),
+        std::net::IpAddr::V6(_) => "::/0".to_string(),
+    };
+    for n in [ip.to_string(), format!("example.org,,{cidr},"), "*".to_string()] {
+        let out = run(Some(&n));
+        assert_eq!(out.status.code(), Some(1), "NO_PROXY={n}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -1557,3 +1557,117 @@ fn exec_refuses_labels_and_annotations_that_override_the_plugins_own() {
     }
     assert!(kubectl(&["-n", &ns, "get", "pods", "-o", "name"]).stdout.is_empty());
 }
+
+// ---- #14 errors, logs (helper D) ----
+
+/// A label, env or selector value the API server refuses (422 Invalid, 400 BadRequest) is the
+/// user's input: exit 2 with the server's message and the flag in the hint; no pod is created.
+#[test]
+fn values_the_server_refuses_exit_2_naming_the_flag() {
+    let ns = namespace("d-e2e-invalid");
+    let out = plugin()
+        .args(["-n", &ns, "exec", "win-2022-b", "--label", "bad key=x", "--", "cmd", "/c", "echo hi"])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the API server rejected create pods") && err.contains("metadata.labels"), "{err}");
+    assert!(err.contains("hint: fix the value of --label"), "{err}");
+    for (flag, value) in [("-e", "é=1"), ("--annotation", "bad key=x")] {
+        let out = plugin()
+            .args(["-n", &ns, "exec", "win-2022-b", flag, value, "--", "cmd", "/c", "echo hi"])
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {err}");
+        let named = if flag == "-e" { "--env" } else { flag };
+        assert!(err.contains(&format!("hint: fix the value of {named}")), "{flag} {value}: {err}");
+    }
+    for args in [&["nodes", "-l", "a b"][..], &["-n", &ns, "exec", "-l", "a b", "--", "hostname"]] {
+        let out = plugin().args(args).output().unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("unable to parse requirement") && err.contains("-l/--selector"), "{args:?}: {err}");
+    }
+    assert!(leftovers(&ns).is_empty());
+}
+
+/// At -vvv the websocket and HTTP libraries stay at debug: what the command prints (and what
+/// an -it session types) goes to stdout only, never into the logs on stderr.
+#[test]
+fn vvv_logs_carry_no_exec_payload() {
+    let ns = namespace("d-e2e-vvv");
+    let marker = "payload-marker-7f3a9c";
+    let out = plugin()
+        .args(["-vvv", "-n", &ns, "exec", "win-2022-b", "--", "cmd", "/c", &format!("echo {marker}")])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout, format!("{marker}\n"));
+    // -vvv did log (the plugin's own trace and the libraries' debug lines)…
+    assert!(stderr.lines().count() > 20, "{stderr}");
+    // …but no frame: the marker is only in the command line of the exec request, URL-encoded
+    // as an argument; its output frame never appears.
+    let echoed = stderr.lines().filter(|l| l.contains(marker) && !l.contains("command=")).collect::<Vec<_>>();
+    assert!(echoed.is_empty(), "payload in the logs: {echoed:#?}");
+    assert!(!stderr.contains("received frame") && !stderr.contains("Sending frame"), "{stderr}");
+    assert!(leftovers(&ns).is_empty());
+}
+
+/// A kubeconfig whose user is an exec credential plugin (a script handing out a ServiceAccount
+/// token that expires, so kube-rs keeps it refreshable): a whole `exec` (preflight, create,
+/// watch, websocket exec, delete) runs the plugin once.
+#[cfg(unix)]
+#[test]
+fn an_exec_credential_plugin_runs_once_for_a_whole_exec() {
+    let ns = namespace("d-e2e-cred");
+    let _ = kubectl(&["-n", &ns, "create", "serviceaccount", "runner"]);
+    let _ = kubectl(&[
+        "create",
+        "clusterrolebinding",
+        "d-e2e-cred-runner",
+        "--clusterrole=cluster-admin",
+        &format!("--serviceaccount={ns}:runner"),
+    ]);
+    let token = kubectl(&["-n", &ns, "create", "token", "runner", "--duration", "1h"]);
+    assert!(token.status.success(), "{}", text(&token.stderr));
+    let token = text(&token.stdout).trim().to_string();
+    let view = |path: &str| {
+        let out = kubectl(&["config", "view", "--raw", "--minify", "-o", &format!("jsonpath={{{path}}}")]);
+        text(&out.stdout).trim().to_string()
+    };
+    let (server, ca) = (view(".clusters[0].cluster.server"), view(".clusters[0].cluster.certificate-authority-data"));
+    let dir = tempfile::tempdir().unwrap();
+    let counter = dir.path().join("runs");
+    let script = dir.path().join("cred.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nprintf '%s' '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\",\"expirationTimestamp\":\"2099-01-01T00:00:00Z\"}}}}'\n",
+            counter.display()
+        ),
+    )
+    .unwrap();
+    assert!(Command::new("chmod").arg("+x").arg(&script).status().unwrap().success());
+    let cfg = dir.path().join("config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    certificate-authority-data: {ca}\nusers:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\ncontexts:\n- name: ctx\n  context:\n    cluster: c\n    user: u\n    namespace: {ns}\ncurrent-context: ctx\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+    let out = plugin()
+        .env("KUBECONFIG", &cfg)
+        .args(["exec", "win-2022-b", "--", "cmd", "/c", "echo cred-ok"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "cred-ok\n");
+    let runs = std::fs::read_to_string(&counter).unwrap();
+    assert_eq!(runs.lines().count(), 1, "plugin runs: {runs:?}");
+    assert!(leftovers(&ns).is_empty());
+    let _ = kubectl(&["delete", "clusterrolebinding", "d-e2e-cred-runner"]);
+}

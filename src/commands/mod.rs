@@ -144,6 +144,16 @@ mod tests {
     }
 
     #[test]
+    fn the_default_image_is_pinned_by_digest() {
+        // The pod runs as SYSTEM: a re-pushed tag must not change what runs.
+        let (_, digest) = crate::exec::spec::DEFAULT_IMAGE.split_once("@sha256:").expect("pinned by digest");
+        assert!(digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()), "{digest}");
+        let cli = Cli::try_parse_from(["k", "template", "pod"]).unwrap();
+        let Command::Template(t) = cli.command else { panic!() };
+        assert_eq!(t.image, crate::exec::spec::DEFAULT_IMAGE);
+    }
+
+    #[test]
     fn severity_and_psa_flags_become_domain_values() {
         let cli = Cli::try_parse_from(["k", "lint", "-f", "x.yaml", "--fail-on", "warning", "--psa-level", "baseline"])
             .unwrap();

@@ -1,5 +1,7 @@
 //! `nodes`: which Windows nodes can run HostProcess pods, and if not, why not.
 
+use std::io::Write;
+
 use k8s_openapi::api::core::v1::Node;
 
 use crate::cli::{GlobalArgs, NodesArgs, NodesFormat};
@@ -14,7 +16,9 @@ pub async fn run(global: &GlobalArgs, args: &NodesArgs) -> Result<ExitCode> {
     let nodes: Vec<Node> = collect::list_cluster(&kube, args.selector.as_deref(), "nodes").await?;
     let r = report(&nodes, &args.names, Some(version))?;
     if r.nodes.is_empty() {
-        eprintln!(
+        // A closed stderr is not worth a panic.
+        let _ = writeln!(
+            std::io::stderr(),
             "No Windows nodes found{} ({} node(s) in total).\nhint: HostProcess pods need Windows nodes labelled kubernetes.io/os=windows",
             args.selector.as_deref().map(|s| format!(" matching {s}")).unwrap_or_default(),
             nodes.len()

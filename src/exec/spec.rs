@@ -9,7 +9,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::run_as::RunAs;
 
-pub const DEFAULT_IMAGE: &str = "mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0";
+/// The throwaway pod's image, pinned by digest: it runs as SYSTEM, so a re-pushed tag must not
+/// change it. The digest is v1.0.0's manifest list (as Azure/azure-container-networking pins it,
+/// from `skopeo inspect docker://…:v1.0.0`); the tag stays for readers, the digest decides.
+pub const DEFAULT_IMAGE: &str = "mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0@sha256:b4c9637e032f667c52d1eccfa31ad8c63f1b035e8639f3f48a510536bf34032b";
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const MANAGED_BY: &str = "kubectl-hostprocess";
 pub const NODE_LABEL: &str = "kubectl-hostprocess.io/node";
@@ -204,7 +207,7 @@ mod tests {
             "value": "1"
           }
         ],
-        "image": "mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0",
+        "image": "mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0@sha256:b4c9637e032f667c52d1eccfa31ad8c63f1b035e8639f3f48a510536bf34032b",
         "name": "hostprocess"
       }
     ],

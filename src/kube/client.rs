@@ -27,9 +27,10 @@ pub struct ClientOptions {
 /// A connected client plus what error messages need to name.
 #[derive(Clone)]
 pub struct Kube {
-    /// For ordinary requests: bounded by --request-timeout.
+    /// For ordinary requests: [`Kube::call`] bounds each by --request-timeout.
     pub client: kube::Client,
-    /// For long streams (exec, logs, watches): no read timeout.
+    /// For long streams (exec, logs, watches): the same client (one authentication per run),
+    /// used without `call`'s bound.
     pub stream_client: kube::Client,
     pub server: String,
     pub namespace: String,
@@ -86,11 +87,107 @@ fn load_kubeconfig(args: &ClientOptions) -> Result<Option<(Kubeconfig, String)>>
     Ok(None)
 }
 
+/// The `proxy-url` of the cluster these options select in this kubeconfig, if any.
+fn kubeconfig_proxy(kc: &Kubeconfig, context: Option<&str>, cluster: Option<&str>) -> Option<String> {
+    let from_context =
+        || kc.contexts.iter().find(|c| Some(c.name.as_str()) == context)?.context.as_ref().map(|c| c.cluster.clone());
+    let name = cluster.map(str::to_string).or_else(from_context)?;
+    let named = kc.clusters.iter().find(|c| c.name == name)?;
+    named.cluster.as_ref()?.proxy_url.clone().filter(|p| !p.trim().is_empty())
+}
+
+/// The proxy to the API server: the kubeconfig's `proxy-url` as it is, else the environment
+/// with `NO_PROXY` (see [`super::proxy`]). Only http:// and https:// proxies are supported.
+fn choose_proxy(explicit: Option<String>, server: &http::Uri, shown: &str) -> Result<Option<http::Uri>> {
+    let env = |k: &str| std::env::var(k).ok();
+    let (url, source) = match explicit {
+        Some(p) => (p, "proxy-url"),
+        None => match super::proxy::from_env(server, &env) {
+            Some(p) => (p, if server.scheme_str() == Some("http") { "HTTP_PROXY" } else { "HTTPS_PROXY" }),
+            None => return Ok(None),
+        },
+    };
+    let bad = |why: String| Error::Kubeconfig { path: shown.to_string(), reason: why };
+    let uri: http::Uri =
+        url.trim().parse().map_err(|e| bad(format!("{source} {} is not a URL: {e}", super::proxy::redact(&url))))?;
+    match uri.scheme_str() {
+        Some("http" | "https") if uri.host().is_some() => Ok(Some(uri)),
+        scheme => Err(bad(format!(
+            "{source} {}: unsupported proxy scheme {:?} (use http:// or https://)",
+            super::proxy::redact(&url),
+            scheme.unwrap_or("")
+        ))),
+    }
+}
+
+/// Why a client could not be built from this configuration. No request has been sent yet, so it is
+/// the kubeconfig's fault: the user's credential plugin, TLS material or proxy. The plugin's stdout
+/// (where a token would be) is never shown.
+fn build_error(shown: &str, e: kube::Error) -> Error {
+    use kube::client::AuthError;
+    let reason = match e {
+        kube::Error::Auth(AuthError::AuthExecRun { cmd, out }) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let last = stderr.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or("");
+            let tail = if last.is_empty() { String::new() } else { format!(": {last}") };
+            format!("the exec credential plugin {cmd:?} failed ({}){tail}", out.status)
+        }
+        kube::Error::Auth(AuthError::AuthExecStart(io)) => format!("cannot run the exec credential plugin: {io}"),
+        kube::Error::Auth(AuthError::AuthExecParse(_)) => {
+            "the exec credential plugin's output is not an ExecCredential".to_string()
+        }
+        kube::Error::Auth(a) => format!("the user's credentials: {a}"),
+        other => {
+            let mut s = other.to_string();
+            let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(&other);
+            while let Some(c) = cur {
+                let m = c.to_string();
+                if !s.contains(&m) {
+                    s.push_str(": ");
+                    s.push_str(&m);
+                }
+                cur = c.source();
+            }
+            s
+        }
+    };
+    Error::Kubeconfig { path: shown.to_string(), reason: reason.replace('\n', " ") }
+}
+
+/// The client for this configuration, running an exec credential plugin once.
+///
+/// kube-rs runs the plugin three times while it builds a client (the auth layer, then twice for
+/// a client certificate the plugin might return). When the plugin is what authenticates (no
+/// auth-provider, basic auth or token before it), its auth layer (which re-runs the plugin only
+/// when the token expires) is built once and put on a client built without the plugin. A plugin
+/// that returns a client certificate instead of a token needs kube-rs's own path.
+fn build_client(config: Config) -> std::result::Result<kube::Client, kube::Error> {
+    use kube::client::{ClientBuilder, ConfigExt};
+    let a = &config.auth_info;
+    let exec_authenticates = a.exec.is_some()
+        && a.auth_provider.is_none()
+        && !(a.username.is_some() && a.password.is_some())
+        && a.token.is_none()
+        && a.token_file.is_none();
+    if exec_authenticates && let Some(auth) = config.auth_layer()? {
+        let mut without_plugin = config;
+        without_plugin.auth_info.exec = None;
+        // The token layer clones the service under it: a buffer makes the boxed stack clonable.
+        let buffer = tower::buffer::BufferLayer::new(1024);
+        return Ok(ClientBuilder::try_from(without_plugin)?.with_layer(&buffer).with_layer(&auth).build());
+    }
+    kube::Client::try_from(config)
+}
+
 /// Build the client from kubectl's global flags (anything that converts to [`ClientOptions`]).
+///
+/// One client per run: kube-rs runs an exec credential plugin each time a client is built, so
+/// ordinary requests and streams share this one. --request-timeout bounds every ordinary
+/// request in [`Kube::call`]; streams (exec, logs, watches) have no read timeout.
 pub async fn connect(options: impl Into<ClientOptions>) -> Result<Kube> {
     let args = &options.into();
     let timeout = if args.request_timeout.is_zero() { None } else { Some(args.request_timeout) };
-    let mut config = match load_kubeconfig(args)? {
+    let (mut config, shown, explicit_proxy) = match load_kubeconfig(args)? {
         Some((kc, shown)) => {
             let context = args.context.clone().or_else(|| kc.current_context.clone());
             match &context {
@@ -114,11 +211,14 @@ pub async fn connect(options: impl Into<ClientOptions>) -> Result<Kube> {
                 }
                 _ => {}
             }
+            let explicit = kubeconfig_proxy(&kc, context.as_deref(), args.cluster.as_deref());
             let opts = KubeConfigOptions { context, cluster: args.cluster.clone(), user: args.user.clone() };
-            Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| kubeconfig_error(&shown, e))?
+            let config = Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| kubeconfig_error(&shown, e))?;
+            (config, shown, explicit)
         }
-        None => Config::incluster().map_err(|e| Error::NoConfig(e.to_string()))?,
+        None => (Config::incluster().map_err(|e| Error::NoConfig(e.to_string()))?, "in-cluster config".into(), None),
     };
+    config.proxy_url = choose_proxy(explicit_proxy, &config.cluster_url, &shown)?;
     if let Some(ns) = &args.namespace {
         config.default_namespace = ns.clone();
     }
@@ -131,17 +231,12 @@ pub async fn connect(options: impl Into<ClientOptions>) -> Result<Kube> {
     config.connect_timeout = timeout.or(Some(Duration::from_secs(30)));
     let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
     let namespace = config.default_namespace.clone();
-    let mut stream_config = config.clone();
-    stream_config.read_timeout = None;
-    stream_config.write_timeout = None;
-    config.read_timeout = timeout;
-    config.write_timeout = timeout;
-    let client = kube::Client::try_from(config).map_err(|e| Error::Request(format!("cannot build the client: {e}")))?;
-    let stream_client =
-        kube::Client::try_from(stream_config).map_err(|e| Error::Request(format!("cannot build the client: {e}")))?;
+    config.read_timeout = None;
+    config.write_timeout = None;
+    let client = build_client(config).map_err(|e| build_error(&shown, e))?;
     Ok(Kube {
+        stream_client: client.clone(),
         client,
-        stream_client,
         server,
         namespace,
         timeout,
