@@ -1316,8 +1316,6 @@ fn api_fault_lasting_outage_after_create_prints_the_cleanup_command() {
 }
 
 #[test]
-#[ignore = "hangs until helper C's run_command fix: kube's exec loop returns on a websocket error without \
-            closing stdout/stderr, so the pumps wait forever"]
 fn api_fault_exec_stream_cut_ends_and_leaves_no_pod() {
     let ns = namespace("b-fault-exec");
     let proxy = FaultProxy::start("cut-exec", &ns, &["--after", "1"]);

@@ -9,7 +9,6 @@ use kube::api::{Api, AttachParams, TerminalSize};
 use tokio::io::AsyncWriteExt;
 
 use super::spec::CONTAINER;
-use super::status::remote_exit;
 use crate::error::Result;
 use crate::kube::{Action, Kube};
 
@@ -84,14 +83,9 @@ pub async fn run(kube: &Kube, namespace: &str, name: &str, command: &[String], t
             let _ = tokio::io::copy(&mut r, &mut tokio::io::stderr()).await;
         }
     });
-    let status = match status {
-        Some(s) => s.await,
-        None => None,
-    };
-    let _ = out.await;
-    let _ = err.await;
+    let ended = super::stream::finish(proc, status, vec![out, err]).await;
     input.abort();
     resizer.abort();
     drop(_raw);
-    remote_exit(status)
+    ended
 }

@@ -15,7 +15,7 @@ use kube::runtime::{WatchStreamExt, watcher};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 
 use super::spec::{CONTAINER, CREATED_BY_ANNOTATION, POD_NAME_PREFIX, PodOptions, throwaway_pod};
-use super::status::{Start, StartWatch, remote_exit};
+use super::status::{Start, StartWatch};
 use crate::error::{Error, Result};
 use crate::kube::whoami::{Identity, whoami};
 use crate::kube::{Action, Kube};
@@ -264,20 +264,9 @@ impl Lifecycle {
         let action = Action::new("create", "pods/exec", Some(&self.namespace));
         let mut proc = self.kube.call(action, pods.exec(name, command.to_vec(), &ap)).await?;
         let status = proc.take_status();
-        let out = proc.stdout().map(|s| pump(s, sink.clone(), false));
-        let err = proc.stderr().map(|s| pump(s, sink.clone(), true));
-        if let Some(o) = out {
-            o.await;
-        }
-        if let Some(e) = err {
-            e.await;
-        }
-        let status = match status {
-            Some(s) => s.await,
-            None => None,
-        };
-        let _ = proc.join().await;
-        remote_exit(status)
+        let out = proc.stdout().map(|s| tokio::spawn(pump(s, sink.clone(), false)));
+        let err = proc.stderr().map(|s| tokio::spawn(pump(s, sink.clone(), true)));
+        super::stream::finish(proc, status, out.into_iter().chain(err).collect()).await
     }
 
     /// Interactive session with a TTY (or plain stdin with `tty = false`).

@@ -13,6 +13,7 @@ pub mod run_as;
 pub mod signals;
 pub mod spec;
 pub mod status;
+pub mod stream;
 pub mod watch;
 
 /// A line on stderr that never panics: `eprintln!` panics when stderr is gone, and a hung-up
