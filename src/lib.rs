@@ -9,6 +9,7 @@ pub mod commands;
 pub mod error;
 pub mod exec;
 pub mod finding;
+pub mod flag_values;
 pub mod kube;
 pub mod load;
 pub mod logging;

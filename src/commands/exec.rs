@@ -12,12 +12,13 @@ use crate::cli::{ExecArgs, ExecFormat, FanoutStyle, GlobalArgs};
 use crate::error::{Error, ExitCode, Result};
 use crate::exec::access::{check_pod_security, check_rbac};
 use crate::exec::fanout::{NodeOutcome, fan_out};
-use crate::exec::lifecycle::{Lifecycle, Sink};
+use crate::exec::lifecycle::Lifecycle;
 use crate::exec::node::{local_exit_code, run_on_node};
 use crate::exec::plan::{
     CONFIRM_ABOVE, Request, check_deadline, command_of, options_for, random_suffix, select_targets,
 };
 use crate::exec::signals::{Signals, Stop};
+use crate::exec::sink::Sink;
 use crate::exec::spec::throwaway_pod;
 use crate::kube::{self, collect};
 use crate::output::exec::{FanoutReport, cut_notes, print_group, render_summary};

@@ -8,11 +8,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::sink::{Sink, pump};
+pub use super::tracker::{Tracked, Tracker};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, AttachParams, DeleteParams, PostParams, Preconditions};
 use kube::runtime::{WatchStreamExt, watcher};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 
 use super::spec::{CONTAINER, CREATED_BY_ANNOTATION, POD_NAME_PREFIX, PodOptions, throwaway_pod};
 use super::status::{Start, StartWatch};
@@ -20,48 +21,6 @@ use crate::error::{Error, Result};
 use crate::kube::whoami::{Identity, whoami};
 use crate::kube::{Action, Kube};
 use crate::output::escape::terminal_safe_line;
-
-/// Pods this process may have created and not yet deleted.
-#[derive(Clone, Default)]
-pub struct Tracker {
-    inner: Arc<Mutex<HashMap<String, Tracked>>>,
-}
-
-/// What is known about one tracked pod.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tracked {
-    /// The UID the API server gave it; `None` while the create has not been answered (or its
-    /// answer was lost): then the pod is looked up and deleted only if it carries this session.
-    pub uid: Option<String>,
-    /// When the API server's safety net (activeDeadlineSeconds) ends it, RFC 3339.
-    pub deadline: String,
-}
-
-impl Tracker {
-    fn add(&self, name: &str, deadline: &str) {
-        let t = Tracked { uid: None, deadline: deadline.to_string() };
-        self.inner.lock().expect("tracker lock").insert(name.to_string(), t);
-    }
-    fn created(&self, name: &str, uid: Option<String>, deadline: Option<String>) {
-        if let Some(t) = self.inner.lock().expect("tracker lock").get_mut(name) {
-            t.uid = uid;
-            if let Some(d) = deadline {
-                t.deadline = d;
-            }
-        }
-    }
-    fn remove(&self, name: &str) {
-        self.inner.lock().expect("tracker lock").remove(name);
-    }
-    pub fn get(&self, name: &str) -> Option<Tracked> {
-        self.inner.lock().expect("tracker lock").get(name).cloned()
-    }
-    pub fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.inner.lock().expect("tracker lock").keys().cloned().collect();
-        v.sort();
-        v
-    }
-}
 
 /// Create, watch and delete throwaway pods in one namespace.
 #[derive(Clone)]
@@ -426,68 +385,4 @@ pub struct StartFailure {
     pub reason: String,
     pub pod: Option<Pod>,
     pub events: Vec<Event>,
-}
-
-/// Where command output goes: straight through, prefixed per line, or captured.
-#[derive(Clone)]
-pub enum Sink {
-    Direct,
-    Prefixed(String),
-    /// stdout and stderr, each bounded (`--max-output`).
-    Captured(Arc<Mutex<(super::fanout::Bounded, super::fanout::Bounded)>>),
-}
-
-async fn pump<R: AsyncRead + Unpin>(reader: R, sink: Sink, is_err: bool) {
-    match sink {
-        Sink::Direct => {
-            let mut r = reader;
-            if is_err {
-                let _ = tokio::io::copy(&mut r, &mut tokio::io::stderr()).await;
-            } else {
-                let mut out = tokio::io::stdout();
-                let _ = tokio::io::copy(&mut r, &mut out).await;
-                let _ = out.flush().await;
-            }
-        }
-        Sink::Prefixed(prefix) => {
-            let mut r = BufReader::new(reader);
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                match r.read_until(b'\n', &mut line).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        if !line.ends_with(b"\n") {
-                            line.push(b'\n');
-                        }
-                        let mut buf = format!("[{prefix}] ").into_bytes();
-                        buf.extend_from_slice(&line);
-                        // One write per line so lines of different nodes never interleave.
-                        if is_err {
-                            use std::io::Write;
-                            let _ = std::io::stderr().lock().write_all(&buf);
-                        } else {
-                            use std::io::Write;
-                            let _ = std::io::stdout().lock().write_all(&buf);
-                        }
-                    }
-                }
-            }
-        }
-        Sink::Captured(buf) => {
-            // Read in chunks into the bounded buffers: memory stays at --max-output per stream
-            // whatever the node prints.
-            let mut r = reader;
-            let mut chunk = vec![0u8; 64 * 1024];
-            loop {
-                match tokio::io::AsyncReadExt::read(&mut r, &mut chunk).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        let mut b = buf.lock().expect("capture lock");
-                        if is_err { b.1.push(&chunk[..n]) } else { b.0.push(&chunk[..n]) }
-                    }
-                }
-            }
-        }
-    }
 }

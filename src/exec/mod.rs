@@ -11,9 +11,11 @@ pub mod node;
 pub mod plan;
 pub mod run_as;
 pub mod signals;
+pub mod sink;
 pub mod spec;
 pub mod status;
 pub mod stream;
+pub mod tracker;
 pub mod watch;
 
 /// A line on stderr that never panics: `eprintln!` panics when stderr is gone, and a hung-up

@@ -6,8 +6,9 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Node;
 use tokio::time::Instant;
 
-use super::lifecycle::{Lifecycle, Sink, StartFailure};
+use super::lifecycle::{Lifecycle, StartFailure};
 use super::plan::Request;
+use super::sink::Sink;
 use super::spec::PodOptions;
 use crate::error::{Error, Result};
 use crate::output::escape::{terminal_safe, terminal_safe_line};

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use crate::exec::fanout::{Captured, Cut, NodeOutcome};
+use crate::exec::fanout::NodeOutcome;
+use crate::exec::sink::{Captured, Cut};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
