@@ -1123,7 +1123,7 @@ fn c_an_api_outage_while_waiting_is_reported_as_unreachable() {
     assert_eq!(out.status.code(), Some(3), "{e}");
     assert!(e.contains(&format!("error: cannot reach the API server at https://127.0.0.1:{}", proxy.port)), "{e}");
     assert!(e.contains(&format!("while waiting for pod {ns}/hostprocess-win-2022-b-")), "{e}");
-    assert!(e.contains(&format!("run `kubectl hostprocess cleanup -n {ns}`")), "{e}");
+    assert!(e.contains(&format!("`kubectl hostprocess cleanup -n {ns} hostprocess-win-2022-b-")), "{e}");
     assert!(e.contains("its deadline"), "{e}");
     assert!(!e.contains("pod-running-timeout") && !e.contains("image"), "no image-pull hint: {e}");
     // The pod the outage left behind: cleanup removes it.
