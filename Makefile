@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help build release test test-unit lint fmt demo dist krew-check bench fuzz clean
+.PHONY: help build release test test-unit lint fmt demo dist krew-check bench fuzz fuzz-all clean
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -64,10 +64,12 @@ krew-check: dist workflow-check ## offline: validate the Krew manifest, krew ins
 	bash krew/check.sh
 # ---- END krew/release block
 
-# ---- fuzz ---- BEGIN fuzz block (cargo-fuzz/libFuzzer on lint_text; see fuzz/README.md)
-# Not part of CI (about 20 min for 1M inputs on 2 cores). Stable Rust: RUSTC_BOOTSTRAP=1 lets it
-# take cargo-fuzz's -Z flags. A crash/timeout/OOM stops the run, leaves the input in
-# fuzz/artifacts/lint/ and makes `make fuzz` exit non-zero.
+# ---- fuzz ---- BEGIN fuzz block (cargo-fuzz/libFuzzer; see fuzz/README.md)
+# Not part of CI. Stable Rust: RUSTC_BOOTSTRAP=1 lets it take cargo-fuzz's -Z flags. A
+# crash/timeout/OOM stops the target's run, leaves the input in fuzz/artifacts/<target>/ and
+# makes the make target exit non-zero.
+#   make fuzz                       lint only, with AddressSanitizer (FUZZ_SANITIZER)
+#   make fuzz-all FUZZ_RUNS=N       every target, N inputs each, no sanitizer (FUZZ_ALL_SANITIZER)
 FUZZ_RUNS ?= 1000000
 FUZZ_JOBS ?= 2
 FUZZ_TIMEOUT ?= 30
@@ -76,9 +78,17 @@ FUZZ_FIXTURES ?= $(CURDIR)/tests/fixtures/real-manifests
 FUZZ_ARGS ?=
 CARGO_FUZZ_VERSION ?= 0.13.2
 FUZZ_ENV := RUSTC_BOOTSTRAP=1
-.PHONY: fuzz fuzz-build fuzz-seed
+FUZZ_TARGETS ?= lint dump doctor page duration
+FUZZ_ALL_SANITIZER ?= none
+FUZZ_MAX_LEN ?= 1048576
+FUZZ_RSS_MB ?= 2048
+FUZZ_MALLOC_MB ?= 1024
+FUZZ_NICE ?= nice -n 19
+# -a: debug assertions (integer overflow panics) in the fuzzed code.
+FUZZ_BUILD_FLAGS ?= -a
+.PHONY: fuzz fuzz-build fuzz-seed fuzz-all fuzz-build-all fuzz-seed-all
 
-fuzz-build: ## build the fuzz target (installs cargo-fuzz from crates.io if missing)
+fuzz-build: ## build the lint fuzz target (installs cargo-fuzz from crates.io if missing)
 	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked --version $(CARGO_FUZZ_VERSION)
 	cd fuzz && $(FUZZ_ENV) $(CARGO) fuzz build -s $(FUZZ_SANITIZER) lint
 
@@ -93,6 +103,24 @@ fuzz: fuzz-build fuzz-seed ## fuzz lint_text for FUZZ_RUNS inputs (default 10000
 	cd fuzz && $(FUZZ_ENV) $(CARGO) fuzz run -s $(FUZZ_SANITIZER) lint corpus/lint -- \
 	  -runs=$(FUZZ_RUNS) -dict=lint.dict -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
 	  $(if $(filter-out 0 1,$(FUZZ_JOBS)),-fork=$(FUZZ_JOBS)) $(FUZZ_ARGS)
+
+fuzz-build-all: ## build every fuzz target (FUZZ_ALL_SANITIZER, default none)
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked --version $(CARGO_FUZZ_VERSION)
+	cd fuzz && $(FUZZ_ENV) $(FUZZ_NICE) $(CARGO) fuzz build -s $(FUZZ_ALL_SANITIZER) $(FUZZ_BUILD_FLAGS)
+
+fuzz-seed-all: ## seed fuzz/corpus/<target> for every target (fuzz/seed.py: fixtures, corpus dumps, bundles)
+	python3 fuzz/seed.py
+
+fuzz-all: fuzz-build-all fuzz-seed-all ## run every fuzz target for FUZZ_RUNS inputs each; non-zero exit on a crash
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	  case $$t in lint) d=lint.dict;; duration) d=duration.dict;; *) d=dump.dict;; esac; \
+	  echo "fuzz-all: $$t, $(FUZZ_RUNS) inputs (log: fuzz/artifacts/$$t.log)"; mkdir -p fuzz/artifacts/$$t; \
+	  ( cd fuzz && $(FUZZ_ENV) $(FUZZ_NICE) $(CARGO) fuzz run -s $(FUZZ_ALL_SANITIZER) $(FUZZ_BUILD_FLAGS) $$t corpus/$$t -- \
+	    -runs=$(FUZZ_RUNS) -dict=$$d -timeout=$(FUZZ_TIMEOUT) -max_len=$(FUZZ_MAX_LEN) \
+	    -rss_limit_mb=$(FUZZ_RSS_MB) -malloc_limit_mb=$(FUZZ_MALLOC_MB) -print_final_stats=1 $(FUZZ_ARGS) \
+	  ) > fuzz/artifacts/$$t.log 2>&1 || { failed="$$failed $$t"; tail -n 30 fuzz/artifacts/$$t.log; }; \
+	  grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec' fuzz/artifacts/$$t.log | tr '\n' ' '; echo; \
+	done; if [ -n "$$failed" ]; then echo "fuzz-all: crashes in:$$failed (inputs in fuzz/artifacts/)"; exit 1; fi
 # ---- END fuzz block
 
 # ---- bench ---- (scale benchmarks on their own local plane; see bench/ and README "Performance")

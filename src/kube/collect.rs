@@ -128,25 +128,69 @@ where
     L: Resource + DeserializeOwned,
     K: From<L>,
 {
-    use futures::{AsyncBufRead, AsyncBufReadExt};
     let mut req = kube::core::Request::new(url).list(lp).map_err(kube::Error::BuildRequest)?;
     req.extensions_mut().insert("list");
-    let mut body = Vec::new();
-    let mut stream = Box::pin(kube.client.request_stream(req).await?);
-    loop {
-        let chunk = stream.fill_buf().await.map_err(kube::Error::ReadEvents)?;
-        if chunk.is_empty() {
-            break;
+    let stream = kube.client.request_stream(req).await?;
+    let body = match read_body(stream, MAX_PAGE_BYTES).await.map_err(kube::Error::ReadEvents)? {
+        Body::Whole(b) => b,
+        Body::Cut(_) => {
+            return Err(kube::Error::ReadEvents(std::io::Error::other(format!(
+                "the LIST page is larger than {} MiB (use a smaller --chunk-size)",
+                MAX_PAGE_BYTES >> 20
+            ))));
         }
-        let n = chunk.len();
-        body.extend_from_slice(chunk);
+    };
+    decode_page::<L, K>(&body, out, lp.limit.unwrap_or(0) as usize).map_err(kube::Error::SerdeError)
+}
+
+/// Largest LIST page body read (a page of 5,000 pods is about 25 MB): a server that sends more
+/// (or never stops) ends the request with an error instead of exhausting memory.
+pub const MAX_PAGE_BYTES: usize = 1024 * 1024 * 1024;
+
+/// Items reserved at most from a page's `remainingItemCount`: the server's count sizes the list
+/// only up to this many (4 default pages); a longer list grows as it is read.
+pub const MAX_RESERVE_ITEMS: usize = 4 * PAGE as usize;
+
+/// A response body read up to a limit.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Body {
+    /// The whole body (at most the limit).
+    Whole(Vec<u8>),
+    /// The first `limit` bytes of a longer body; the rest was not read.
+    Cut(Vec<u8>),
+}
+
+/// Read a response body, at most `limit` bytes (it says whether there was more).
+pub async fn read_body(stream: impl futures::AsyncBufRead, limit: usize) -> std::io::Result<Body> {
+    use futures::{AsyncBufRead, AsyncBufReadExt};
+    let mut stream = std::pin::pin!(stream);
+    let mut body = Vec::new();
+    loop {
+        let chunk = stream.fill_buf().await?;
+        if chunk.is_empty() {
+            return Ok(Body::Whole(body));
+        }
+        let n = chunk.len().min(limit - body.len());
+        body.extend_from_slice(&chunk[..n]);
+        if n < chunk.len() {
+            return Ok(Body::Cut(body));
+        }
         AsyncBufRead::consume(stream.as_mut(), n);
     }
-    let mut de = serde_json::Deserializer::from_slice(&body);
-    let seed = page::Page::<L, K>::new(out, lp.limit.unwrap_or(0) as usize);
-    let next = serde::de::DeserializeSeed::deserialize(seed, &mut de)
-        .and_then(|next| de.end().map(|()| next))
-        .map_err(kube::Error::SerdeError)?;
+}
+
+/// Decode one LIST page body (JSON): its items (as `L`, kept as `K` after [`slim`]) are
+/// appended to `out`; gives the continue token, if more pages follow. `limit` is the page size
+/// asked for (0: none). Everything in the body is untrusted: a bad body is an error, never a
+/// panic or an allocation the body does not pay for.
+pub fn decode_page<L, K>(body: &[u8], out: &mut Vec<K>, limit: usize) -> serde_json::Result<Option<String>>
+where
+    L: Resource + DeserializeOwned,
+    K: From<L>,
+{
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let next = serde::de::DeserializeSeed::deserialize(page::Page::<L, K>::new(out, limit), &mut de)?;
+    de.end()?;
     Ok(next.filter(|c| !c.is_empty()))
 }
 
@@ -159,6 +203,11 @@ mod page {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
     use kube::Resource;
     use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    /// Items to reserve for a list of `rest` more items after a first page of `limit`.
+    pub fn reserve_for(rest: usize, limit: usize) -> usize {
+        rest.saturating_add(limit).min(super::MAX_RESERVE_ITEMS)
+    }
 
     pub struct Page<'a, L, K> {
         out: &'a mut Vec<K>,
@@ -193,11 +242,12 @@ mod page {
                         let meta: ListMeta = map.next_value()?;
                         // The API server writes metadata first. On a first page that is not
                         // the last, the remaining count (given when there is no selector) sizes
-                        // the whole list once: this page is full, the rest follows.
+                        // the whole list once: this page is full, the rest follows. The count
+                        // is the server's word: it sizes at most MAX_RESERVE_ITEMS.
                         if self.out.is_empty()
                             && let Some(rest) = meta.remaining_item_count.and_then(|n| usize::try_from(n).ok())
                         {
-                            self.out.reserve_exact(rest + self.limit);
+                            self.out.reserve_exact(reserve_for(rest, self.limit));
                         }
                         next = meta.continue_;
                     }
@@ -290,6 +340,46 @@ mod tests {
         let body = r#"{"items": [{"metadata": {"name": "x"}}], "metadata": {"continue": "t2"}}"#;
         assert_eq!(decode(body, &mut out, 10).as_deref(), Some("t2"));
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn a_huge_remaining_item_count_reserves_at_most_the_cap() {
+        for rest in [i64::MAX, 1 << 62, 1 << 40, 10_000_000] {
+            let body = format!(
+                r#"{{"metadata": {{"continue": "t", "remainingItemCount": {rest}}}, "items": [{{"metadata": {{"name": "a"}}}}]}}"#
+            );
+            for limit in [0, 500, usize::MAX] {
+                let mut out: Vec<Pod> = Vec::new();
+                assert_eq!(decode(&body, &mut out, limit).as_deref(), Some("t"));
+                assert_eq!(out.len(), 1);
+                assert!(out.capacity() <= super::MAX_RESERVE_ITEMS, "{rest}/{limit}: {}", out.capacity());
+            }
+        }
+        // A negative count reserves nothing extra.
+        let mut out: Vec<Pod> = Vec::new();
+        decode(r#"{"metadata": {"remainingItemCount": -5}, "items": []}"#, &mut out, 10);
+        assert!(out.capacity() <= 10);
+    }
+
+    #[test]
+    fn decode_page_checks_the_whole_body() {
+        let mut out: Vec<Pod> = Vec::new();
+        let next = super::decode_page::<LeanPod, Pod>(br#"{"metadata": {"continue": ""}, "items": []}"#, &mut out, 0);
+        assert_eq!(next.unwrap(), None, "an empty token is the last page");
+        assert!(super::decode_page::<LeanPod, Pod>(br#"{"items": []} x"#, &mut out, 0).is_err());
+        assert!(super::decode_page::<LeanPod, Pod>(b"\xff", &mut out, 0).is_err());
+    }
+
+    #[test]
+    fn a_body_longer_than_the_limit_is_cut_not_read_on() {
+        use super::{Body, read_body};
+        let read = |bytes: &'static [u8], limit| {
+            futures::executor::block_on(read_body(futures::io::BufReader::with_capacity(3, bytes), limit)).unwrap()
+        };
+        assert_eq!(read(b"0123456789", 10), Body::Whole(b"0123456789".to_vec()));
+        assert_eq!(read(b"0123456789", 4), Body::Cut(b"0123".to_vec()));
+        assert_eq!(read(b"0123456789", 0), Body::Cut(Vec::new()));
+        assert_eq!(read(b"", 0), Body::Whole(Vec::new()));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Support bundles packed as `.tar.gz`/`.tgz` or `.zip`: each file in the archive is handed to
 //! the caller as a stream, never unpacked to disk and never read whole.
 
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -38,9 +38,19 @@ pub fn for_each_file(
     each: &mut dyn FnMut(&str, &mut dyn Read) -> Result<()>,
 ) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|e| Error::ReadInput { path: path.into(), reason: e.to_string() })?;
+    for_each_entry(path, kind, BufReader::new(file), each)
+}
+
+/// [`for_each_file`] on an archive already open (`path` names it in entry names and errors).
+pub fn for_each_entry(
+    path: &Path,
+    kind: Archive,
+    reader: impl Read + Seek,
+    each: &mut dyn FnMut(&str, &mut dyn Read) -> Result<()>,
+) -> Result<()> {
     match kind {
         Archive::TarGz => {
-            let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(BufReader::new(file)));
+            let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(reader));
             for entry in tar.entries().map_err(|e| bad(path, e))? {
                 let mut entry = entry.map_err(|e| bad(path, e))?;
                 if !entry.header().entry_type().is_file() {
@@ -51,7 +61,7 @@ pub fn for_each_file(
             }
         }
         Archive::Zip => {
-            let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| bad(path, e))?;
+            let mut zip = zip::ZipArchive::new(reader).map_err(|e| bad(path, e))?;
             for i in 0..zip.len() {
                 let mut entry = zip.by_index(i).map_err(|e| bad(path, e))?;
                 if !entry.is_file() {

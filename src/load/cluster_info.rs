@@ -13,11 +13,12 @@
 //! of MB is read with memory bounded by the snapshot it fills, not by the file.
 
 use std::collections::VecDeque;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use super::dump::MAX_DUMP_BYTES;
 use crate::snapshot::{ContainerLog, LOG_TAIL_BYTES};
 
 /// What a dump yields, in file order.
@@ -73,7 +74,7 @@ fn read_log<R: BufRead>(r: &mut R, container: String, namespace: String, pod: St
     let mut first = true;
     loop {
         buf.clear();
-        if r.read_until(b'\n', &mut buf)? == 0 {
+        if read_line_capped(r, &mut buf, MAX_LOG_LINE_BYTES)? == 0 {
             break;
         }
         let line = String::from_utf8_lossy(&buf);
@@ -94,6 +95,39 @@ fn read_log<R: BufRead>(r: &mut R, container: String, namespace: String, pod: St
     log.lines = tail.lines.into();
     log.dropped = tail.dropped;
     Ok(log)
+}
+
+/// A log line longer than this keeps its first and last halves (the END marker may follow the
+/// last line on the same line): memory stays bounded whatever the dump holds.
+pub const MAX_LOG_LINE_BYTES: usize = 1024 * 1024;
+
+/// Read one line (up to and with its `\n`, or to the end) onto `buf`, keeping at most `cap`
+/// bytes of it: the first and the last `cap / 2` of a longer one. Gives the bytes consumed.
+fn read_line_capped<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> std::io::Result<usize> {
+    let half = cap / 2;
+    let mut read = 0;
+    loop {
+        let (done, n) = {
+            let avail = r.fill_buf()?;
+            if avail.is_empty() {
+                return Ok(read);
+            }
+            let (done, n) = match avail.iter().position(|&b| b == b'\n') {
+                Some(i) => (true, i + 1),
+                None => (false, avail.len()),
+            };
+            buf.extend_from_slice(&avail[..n]);
+            (done, n)
+        };
+        r.consume(n);
+        read += n;
+        if buf.len() > cap {
+            buf.drain(half..buf.len() - half);
+        }
+        if done {
+            return Ok(read);
+        }
+    }
 }
 
 /// An error in a dump, with the line (1-based) where it happened.
@@ -171,7 +205,14 @@ pub fn read_stream<R: BufRead>(r: R, sink: &mut dyn FnMut(Item)) -> Result<(), D
         }
         line.clear();
         let at = r.newlines;
-        r.read_until(b'\n', &mut line)?;
+        // Not a log: a line of a YAML document, kept whole up to the size of a whole dump.
+        (&mut r).take(MAX_DUMP_BYTES as u64 + 1).read_until(b'\n', &mut line)?;
+        if line.len() + yaml.text.len() > MAX_DUMP_BYTES {
+            return Err(DumpError::Io(std::io::Error::other(format!(
+                "a YAML document of more than {} MiB",
+                MAX_DUMP_BYTES >> 20
+            ))));
+        }
         let text = String::from_utf8_lossy(&line);
         if let Some((c, ns, p)) = start_marker(&text) {
             yaml.flush(sink)?;
@@ -470,6 +511,39 @@ last line without newline==== END logs for container c of pod ns/p ====
         assert_eq!(l.lines.last().map(String::as_str), Some("line 19999"));
         assert!(l.dropped > 0 && l.lines.len() + l.dropped == 20_000);
         assert!(l.lines.iter().map(|x| x.len() + 1).sum::<usize>() <= LOG_TAIL_BYTES);
+    }
+
+    #[test]
+    fn a_log_line_without_end_is_kept_bounded_and_its_end_marker_still_found() {
+        // 8 MiB of one log line, the END marker on the same line (kubectl adds no newline).
+        let mut text = String::from("==== START logs for container c of pod ns/p ====\n");
+        text.push_str("head ");
+        text.push_str(&"x".repeat(8 << 20));
+        text.push_str(" tail==== END logs for container c of pod ns/p ====\n");
+        text.push_str(
+            "==== START logs for container d of pod ns/p ====\nok\n==== END logs for container d of pod ns/p ====\n",
+        );
+        let items = collect(&text);
+        assert_eq!(kinds(&items), ["log ns/p/c", "log ns/p/d"]);
+        let Item::Log(l) = &items[0] else { panic!() };
+        assert_eq!(l.lines.len(), 1);
+        assert!(l.lines[0].len() <= MAX_LOG_LINE_BYTES, "{}", l.lines[0].len());
+        assert!(l.lines[0].starts_with("head x") && l.lines[0].ends_with("x tail"));
+        let Item::Log(l) = &items[1] else { panic!() };
+        assert_eq!(l.lines, ["ok"]);
+    }
+
+    #[test]
+    fn read_line_capped_keeps_both_ends_of_a_long_line() {
+        let mut r = std::io::BufReader::with_capacity(7, &b"0123456789abcdef\nnext"[..]);
+        let mut buf = Vec::new();
+        assert_eq!(read_line_capped(&mut r, &mut buf, 8).unwrap(), 17);
+        assert_eq!(buf, b"0123def\n");
+        buf.clear();
+        assert_eq!(read_line_capped(&mut r, &mut buf, 8).unwrap(), 4);
+        assert_eq!(buf, b"next");
+        buf.clear();
+        assert_eq!(read_line_capped(&mut r, &mut buf, 8).unwrap(), 0);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::archive::{Archive, for_each_file};
+use super::archive::{Archive, for_each_entry, for_each_file};
 use super::cluster_info::{DumpError, Item, read_stream, yaml_options};
 use super::input::read_text;
 use super::objects::Loaded;
@@ -41,6 +41,18 @@ pub fn load_dumps(paths: &[PathBuf], namespace: Option<&str>) -> Result<Snapshot
     let mut c = Collector::default();
     for p in paths {
         c.path(p)?;
+    }
+    c.finish(namespace)
+}
+
+/// Fill a Snapshot from one input held in memory, read as a file named `name` would be: a
+/// `.tar.gz`/`.tgz`/`.zip` name is an archive, anything else one dump (YAML, JSON, a
+/// `cluster-info dump` stream). For tests and fuzzing: the same readers as [`load_dumps`].
+pub fn load_dump_bytes(name: &str, bytes: &[u8], namespace: Option<&str>) -> Result<Snapshot> {
+    let mut c = Collector::default();
+    match Archive::of(Path::new(name)) {
+        Some(kind) => for_each_entry(Path::new(name), kind, std::io::Cursor::new(bytes), &mut |n, r| c.reader(n, r))?,
+        None => c.reader(name, &mut { bytes })?,
     }
     c.finish(namespace)
 }
@@ -241,4 +253,44 @@ pub fn parse_dump(file: &str, text: &str) -> Result<Vec<Value>> {
         Error::Parse { file: file.to_string(), line, column, message }
     })?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DUMP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/01-swt377-kube-proxy-hpc-path/dump.txt");
+
+    fn summary(s: &Snapshot) -> (Vec<Option<String>>, usize, usize, usize, usize) {
+        let pods = s.pods.iter().map(|p| p.metadata.name.clone()).collect();
+        (pods, s.nodes.len(), s.workloads.len(), s.events.len(), s.logs.len())
+    }
+
+    #[test]
+    fn a_dump_in_memory_reads_as_the_file_and_a_bundle_in_memory_as_its_files() {
+        let bytes = std::fs::read(DUMP).unwrap();
+        let want = summary(&load_dump(Path::new(DUMP), None).unwrap());
+        assert!(!want.0.is_empty() && want.4 > 0, "the case has pods and logs: {want:?}");
+        assert_eq!(summary(&load_dump_bytes("dump.txt", &bytes, None).unwrap()), want);
+
+        let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        tar.append_data(&mut header, "dump/dump.txt", bytes.as_slice()).unwrap();
+        let tgz = tar.into_inner().unwrap().finish().unwrap();
+        assert_eq!(summary(&load_dump_bytes("b.tgz", &tgz, None).unwrap()), want);
+
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("dump/dump.txt", zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut zip, &bytes).unwrap();
+        let zipped = zip.finish().unwrap().into_inner();
+        assert_eq!(summary(&load_dump_bytes("B.ZIP", &zipped, None).unwrap()), want);
+
+        // Not archives after all: errors that name the input.
+        for (name, junk) in [("b.tar.gz", &tgz[..20]), ("b.zip", &b"PK\x03\x04junk"[..])] {
+            let e = load_dump_bytes(name, junk, None).unwrap_err().to_string();
+            assert!(e.contains(name), "{e}");
+        }
+    }
 }

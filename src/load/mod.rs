@@ -21,6 +21,6 @@ pub mod objects;
 pub mod workloads;
 pub mod yaml;
 
-pub use dump::{load_dump, load_dumps};
+pub use dump::{load_dump, load_dump_bytes, load_dumps};
 pub use live::collect_live;
 pub use manifests::{lint_text, load_manifests};
