@@ -82,26 +82,14 @@ fn run(target: &str, data: &[u8]) {
     }
 }
 
-/// Inputs whose fix is another #14 branch's: replayed by the ignored test until it is merged.
-const PENDING: &[(&str, &str)] = &[
-    // cli::parse_duration: huge values panic in Duration::from_secs_f64 (#14 item 17, i14-d).
-    ("duration/overflow-hours", "i14-d"),
-    // doctor with a target: a ReplicaSet that is its own controller loops forever (#14 item 2, i14-a).
-    ("doctor/owner-cycle-replicaset-owns-itself", "i14-a"),
-];
-
-/// The files under fuzz/regressions/ with their target (the directory name): those in
-/// [`PENDING`] (`pending`) or the others.
-fn inputs(pending: bool) -> Vec<(String, PathBuf)> {
+/// The files under fuzz/regressions/ with their target (the directory name).
+fn inputs() -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
     let mut out = Vec::new();
     for dir in std::fs::read_dir(&root).unwrap().flatten().filter(|d| d.path().is_dir()) {
         let target = dir.file_name().to_string_lossy().into_owned();
         for f in std::fs::read_dir(dir.path()).unwrap().flatten() {
-            let id = format!("{target}/{}", f.file_name().to_string_lossy());
-            if PENDING.iter().any(|(p, _)| *p == id) == pending {
-                out.push((target.clone(), f.path()));
-            }
+            out.push((target.clone(), f.path()));
         }
     }
     out.sort();
@@ -128,14 +116,5 @@ fn replay(inputs: Vec<(String, PathBuf)>) {
 
 #[test]
 fn every_fuzz_regression_ends_without_a_panic_within_a_minute() {
-    replay(inputs(false));
-}
-
-/// The crashes found in code that other #14 branches fix ([`PENDING`]).
-#[test]
-#[ignore = "passes once branches i14-a (owner cycle) and i14-d (parse_duration range) are merged; then move PENDING's entries to the main test"]
-fn pending_fuzz_regressions_end_without_a_panic_within_a_minute() {
-    let inputs = inputs(true);
-    assert_eq!(inputs.len(), PENDING.len());
-    replay(inputs);
+    replay(inputs());
 }
