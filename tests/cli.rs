@@ -800,3 +800,41 @@ fn no_proxy_bypasses_the_proxy_for_the_server() {
         assert_eq!(out.status.code(), Some(1), "NO_PROXY={n}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+// ---- #14 paging: a server's remainingItemCount is not trusted ----
+
+fn huge_remaining(_: &str, path: &str) -> (u16, String) {
+    if path.starts_with("/version") {
+        return (200, version_json());
+    }
+    // The first page of every LIST claims 2^62 more items; the continued one ends the list.
+    let meta = if path.contains("continue=") {
+        serde_json::json!({"resourceVersion": "1"})
+    } else {
+        serde_json::json!({"resourceVersion": "1", "continue": "tok", "remainingItemCount": 4_611_686_018_427_387_904_i64})
+    };
+    (200, serde_json::json!({"apiVersion": "v1", "kind": "List", "metadata": meta, "items": []}).to_string())
+}
+
+/// A LIST page claiming 2^62 remaining items, under a 512 MiB address-space limit: doctor reads
+/// the (empty) cluster and ends normally instead of aborting on the allocation.
+#[test]
+fn a_huge_remaining_item_count_is_not_an_allocation() {
+    let (port, hits) = fake_api(huge_remaining);
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig_with(dir.path(), &format!("http://127.0.0.1:{port}"), "", "    token: t\n");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 524288 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_kubectl-hostprocess"))
+        .args(["doctor", "-A", "-o", "json", "--max-logs", "0"])
+        .env("KUBECONFIG", &kc)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["findings"].as_array().is_some_and(|f| f.is_empty()), "{v}");
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 4, "pages were requested and continued");
+}
