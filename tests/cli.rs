@@ -485,6 +485,24 @@ fn utf16_files_from_powershell_are_read() {
     let (a, b) = (doctor(&dump), doctor(&u16));
     assert_eq!(b.status.code(), Some(1), "{}", String::from_utf8_lossy(&b.stderr));
     assert_eq!(findings_without_files(&b), findings_without_files(&a));
+    // A `cluster-info dump`-style JSON stream (no log sections) saved as UTF-16: the same too.
+    let list: serde_json::Value = serde_saphyr::from_str(&std::fs::read_to_string(&dump).unwrap()).unwrap();
+    let json16 = dir.path().join("dump-utf16.json");
+    // As `cluster-info dump` writes it: one List after another (nodes, then everything else).
+    let items = list["items"].as_array().unwrap();
+    let (nodes, rest): (Vec<_>, Vec<_>) = items.iter().cloned().partition(|o| o["kind"] == "Node");
+    let stream: String = [nodes, rest]
+        .into_iter()
+        .map(|items| {
+            serde_json::to_string_pretty(&serde_json::json!({"kind": "List", "apiVersion": "v1", "items": items}))
+                .unwrap()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&json16, utf16le(&stream)).unwrap();
+    let c = doctor(&json16);
+    assert_eq!(c.status.code(), Some(1), "{}", String::from_utf8_lossy(&c.stderr));
+    assert_eq!(findings_without_files(&c), findings_without_files(&a));
     // A UTF-8 byte order mark is dropped.
     let bom = dir.path().join("bom.yaml");
     std::fs::write(&bom, format!("\u{feff}{}", std::fs::read_to_string(&manifest).unwrap())).unwrap();

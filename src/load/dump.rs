@@ -111,7 +111,10 @@ impl Collector {
             return self.stream(name, r);
         }
         let text = read_text(Path::new(name), &mut r, MAX_DUMP_BYTES)?;
-        if text.contains("\n==== START logs for container ") {
+        // Decoded from UTF-16 or past a byte order mark, JSON and log sections show only now.
+        if matches!(text.trim_start().chars().next(), Some('{') | Some('='))
+            || text.contains("\n==== START logs for container ")
+        {
             // `cluster-info dump -o yaml`: YAML documents with log sections between them.
             return self.stream(name, text.as_bytes());
         }
