@@ -4,7 +4,16 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+
+/// `--style prefix`: a line longer than this is printed in pieces of this size, each with the
+/// node's prefix, so a node that prints no newline cannot grow memory without end.
+const MAX_PREFIXED_LINE: u64 = 64 * 1024;
+
+/// One line (with its newline), or its next [`MAX_PREFIXED_LINE`] bytes; 0 at the end.
+async fn read_line_bounded<R: AsyncBufRead + Unpin>(r: &mut R, line: &mut Vec<u8>) -> std::io::Result<usize> {
+    r.take(MAX_PREFIXED_LINE).read_until(b'\n', line).await
+}
 
 /// Where command output goes: straight through, prefixed per line, or captured.
 #[derive(Clone)]
@@ -32,7 +41,7 @@ pub async fn pump<R: AsyncRead + Unpin>(reader: R, sink: Sink, is_err: bool) {
             let mut line = Vec::new();
             loop {
                 line.clear();
-                match r.read_until(b'\n', &mut line).await {
+                match read_line_bounded(&mut r, &mut line).await {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {
                         if !line.ends_with(b"\n") {
@@ -137,6 +146,27 @@ impl Bounded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn prefixed_lines_are_read_in_bounded_pieces() {
+        let long = vec![b'x'; 3 * MAX_PREFIXED_LINE as usize / 2];
+        let mut input = b"short\n".to_vec();
+        input.extend_from_slice(&long);
+        input.extend_from_slice(b"\nend");
+        let mut r = BufReader::new(&input[..]);
+        let mut sizes = Vec::new();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = read_line_bounded(&mut r, &mut line).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            sizes.push(n);
+        }
+        let max = MAX_PREFIXED_LINE as usize;
+        assert_eq!(sizes, [6, max, long.len() - max + 1, 3]);
+    }
 
     fn feed(limit: usize, chunks: &[&[u8]]) -> (Vec<u8>, Option<Cut>) {
         let mut b = Bounded::new(limit);
