@@ -18,8 +18,10 @@ use std::io::{BufRead, Read};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::dump::MAX_DUMP_BYTES;
 use crate::snapshot::{ContainerLog, LOG_TAIL_BYTES};
+
+/// Largest single YAML file of a dump (YAML is parsed whole; JSON and logs are streamed).
+pub const MAX_DUMP_BYTES: usize = 2 * 1024 * 1024 * 1024 - 1;
 
 /// What a dump yields, in file order.
 #[derive(Debug, Clone, PartialEq)]

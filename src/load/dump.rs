@@ -24,8 +24,7 @@ use crate::snapshot::{ContainerLog, Snapshot, Source};
 /// The kubectl command whose output `--from-file` reads.
 pub const DUMP_COMMAND: &str = "kubectl get nodes,namespaces,pods,events,daemonsets,deployments,replicasets,statefulsets,jobs -A -o yaml > dump.yaml";
 
-/// Largest single YAML file of a dump (YAML is parsed whole; JSON and logs are streamed).
-pub const MAX_DUMP_BYTES: usize = 2 * 1024 * 1024 * 1024 - 1;
+pub use super::cluster_info::MAX_DUMP_BYTES;
 
 /// Logs kept while their pods are not known yet, at most (the rest are dropped and counted).
 const MAX_PENDING_LOG_BYTES: usize = 128 * 1024 * 1024;
