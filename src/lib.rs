@@ -10,6 +10,8 @@ pub mod error;
 pub mod exec;
 pub mod finding;
 pub mod flag_values;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod kube;
 pub mod load;
 pub mod logging;

@@ -576,6 +576,34 @@ fn sigkill_leaves_a_pod_that_cleanup_removes() {
     assert!(leftovers(&ns).is_empty());
 }
 
+/// What a child prints, gathered on a thread as it comes.
+type Seen = std::sync::Arc<std::sync::Mutex<String>>;
+
+fn collect_output(mut stdout: std::process::ChildStdout) -> (Seen, std::thread::JoinHandle<()>) {
+    let seen = Seen::default();
+    let sink = seen.clone();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    (seen, reader)
+}
+
+/// Wait (at most a minute) until the child printed `marker`.
+fn wait_for_output(seen: &Seen, marker: &str) {
+    let start = Instant::now();
+    while !seen.lock().unwrap().contains(marker) {
+        assert!(start.elapsed() < Duration::from_secs(60), "no {marker}: {}", seen.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn interactive_session_under_a_pseudo_terminal() {
     let ns = namespace("e2e-exec-tty");
@@ -598,24 +626,8 @@ fn interactive_session_under_a_pseudo_terminal() {
         .expect("script (util-linux)");
     // Read the session's output as it comes; type only once the remote side is up (switching
     // the terminal to raw mode may drop input typed before it).
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let mut stdout = child.stdout.take().unwrap();
-    let sink = seen.clone();
-    let reader = std::thread::spawn(move || {
-        use std::io::Read;
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let start = Instant::now();
-    while !seen.lock().unwrap().contains("tty-ok") {
-        assert!(start.elapsed() < Duration::from_secs(60), "no tty-ok: {}", seen.lock().unwrap());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (seen, reader) = collect_output(child.stdout.take().unwrap());
+    wait_for_output(&seen, "tty-ok");
     use std::io::Write;
     child.stdin.as_mut().unwrap().write_all(b"hello\r").unwrap();
     let st = wait_exit(&mut child, Duration::from_secs(30));
@@ -831,24 +843,8 @@ fn c_sighup_during_an_interactive_session_leaves_no_pod() {
         .stderr(Stdio::null())
         .spawn()
         .expect("script (util-linux)");
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let mut stdout = child.stdout.take().unwrap();
-    let sink = seen.clone();
-    std::thread::spawn(move || {
-        use std::io::Read;
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let start = Instant::now();
-    while !seen.lock().unwrap().contains("tty-ok") {
-        assert!(start.elapsed() < Duration::from_secs(60), "no tty-ok: {}", seen.lock().unwrap());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (seen, _reader) = collect_output(child.stdout.take().unwrap());
+    wait_for_output(&seen, "tty-ok");
     let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
     assert_eq!(throwaway_pods(&ns).len(), 1, "the session's pod runs");
     // The terminal goes away: the pty master closes, the plugin gets SIGHUP.
@@ -870,6 +866,15 @@ fn c_sighup_while_running_leaves_no_pod() {
 #[test]
 fn c_sigquit_while_running_leaves_no_pod() {
     interrupted_leaves_nothing("c-sigquit-run", "QUIT", true);
+}
+
+/// The local cluster's server URL and CA (base64), from the admin kubeconfig.
+fn server_and_ca() -> (String, String) {
+    let view = |path: &str| {
+        let out = kubectl(&["config", "view", "--raw", "--minify", "-o", &format!("jsonpath={{{path}}}")]);
+        text(&out.stdout).trim().to_string()
+    };
+    (view(".clusters[0].cluster.server"), view(".clusters[0].cluster.certificate-authority-data"))
 }
 
 /// A kubeconfig for ServiceAccount `sa` of `ns`, bound to a Role with `rules` there (and allowed
@@ -894,13 +899,13 @@ subjects: [{{kind: ServiceAccount, name: {sa}, namespace: {ns}}}]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
-metadata: {{name: c-e2e-node-reader}}
+metadata: {{name: e2e-node-reader}}
 rules: [{{apiGroups: [""], resources: [nodes], verbs: [get, list]}}]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
-metadata: {{name: c-e2e-node-reader-{ns}-{sa}}}
-roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: c-e2e-node-reader}}
+metadata: {{name: e2e-node-reader-{ns}-{sa}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-node-reader}}
 subjects: [{{kind: ServiceAccount, name: {sa}, namespace: {ns}}}]
 "#
     );
@@ -910,21 +915,11 @@ subjects: [{{kind: ServiceAccount, name: {sa}, namespace: {ns}}}]
     assert!(out.status.success(), "{}", text(&out.stderr));
     let token = kubectl(&["-n", ns, "create", "token", sa]);
     assert!(token.status.success(), "{}", text(&token.stderr));
-    let server = kubectl(&["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"]);
-    let ca = kubectl(&[
-        "config",
-        "view",
-        "--raw",
-        "--minify",
-        "-o",
-        "jsonpath={.clusters[0].cluster.certificate-authority-data}",
-    ]);
+    let (server, ca) = server_and_ca();
     let kubeconfig = format!(
-        "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: '{}', certificate-authority-data: '{}'}}}}]\n\
+        "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: '{server}', certificate-authority-data: '{ca}'}}}}]\n\
          users: [{{name: {sa}, user: {{token: '{}'}}}}]\n\
          contexts: [{{name: c, context: {{cluster: c, user: {sa}, namespace: {ns}}}}}]\ncurrent-context: c\n",
-        text(&server.stdout).trim(),
-        text(&ca.stdout).trim(),
         text(&token.stdout).trim()
     );
     let path = dir.join(format!("{sa}.kubeconfig"));
@@ -1331,58 +1326,10 @@ fn api_fault_exec_stream_cut_ends_and_leaves_no_pod() {
 
 /// A second identity: a ServiceAccount token allowed to run exec in `ns`.
 fn user_b_kubeconfig(ns: &str, dir: &Path) -> PathBuf {
-    let rbac = format!(
-        r#"apiVersion: v1
-kind: ServiceAccount
-metadata: {{name: user-b, namespace: {ns}}}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {{name: exec-user, namespace: {ns}}}
-rules:
-- {{apiGroups: [""], resources: [pods], verbs: [create, get, list, watch, delete]}}
-- {{apiGroups: [""], resources: [pods/exec], verbs: [create, get]}}
-- {{apiGroups: [""], resources: [events], verbs: [get, list, watch]}}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {{name: user-b-exec, namespace: {ns}}}
-roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: exec-user}}
-subjects: [{{kind: ServiceAccount, name: user-b, namespace: {ns}}}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {{name: b-e2e-node-reader}}
-rules: [{{apiGroups: [""], resources: [nodes], verbs: [get, list]}}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {{name: b-e2e-node-reader-{ns}}}
-roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: b-e2e-node-reader}}
-subjects: [{{kind: ServiceAccount, name: user-b, namespace: {ns}}}]
-"#
-    );
-    let f = dir.join("rbac.yaml");
-    std::fs::write(&f, rbac).unwrap();
-    let out = kubectl(&["apply", "-f", f.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = kubectl(&["-n", ns, "create", "token", "user-b", "--duration", "1h"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let token = text(&out.stdout).trim().to_string();
-    let admin = std::fs::read_to_string(&env().kubeconfig).unwrap();
-    let ca = admin.lines().find_map(|l| l.trim().strip_prefix("certificate-authority-data:")).unwrap().trim();
-    let server = admin.lines().find_map(|l| l.trim().strip_prefix("server:")).unwrap().trim();
-    let kc = dir.join("user-b.kubeconfig");
-    std::fs::write(
-        &kc,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: {server}, certificate-authority-data: {ca}}}\n\
-             users:\n- name: b\n  user: {{token: {token}}}\ncontexts:\n- name: b\n  context: {{cluster: c, user: b, namespace: {ns}}}\n\
-             current-context: b\n"
-        ),
-    )
-    .unwrap();
-    kc
+    let rules = r#"- {apiGroups: [""], resources: [pods], verbs: [create, get, list, watch, delete]}
+- {apiGroups: [""], resources: [pods/exec], verbs: [create, get]}
+- {apiGroups: [""], resources: [events], verbs: [get, list, watch]}"#;
+    service_account_kubeconfig(ns, "user-b", rules, dir)
 }
 
 /// A pod that looks like the plugin's, made directly: `creator` (None: no annotations at all),
@@ -1631,11 +1578,7 @@ fn an_exec_credential_plugin_runs_once_for_a_whole_exec() {
     let token = kubectl(&["-n", &ns, "create", "token", "runner", "--duration", "1h"]);
     assert!(token.status.success(), "{}", text(&token.stderr));
     let token = text(&token.stdout).trim().to_string();
-    let view = |path: &str| {
-        let out = kubectl(&["config", "view", "--raw", "--minify", "-o", &format!("jsonpath={{{path}}}")]);
-        text(&out.stdout).trim().to_string()
-    };
-    let (server, ca) = (view(".clusters[0].cluster.server"), view(".clusters[0].cluster.certificate-authority-data"));
+    let (server, ca) = server_and_ca();
     let dir = tempfile::tempdir().unwrap();
     let counter = dir.path().join("runs");
     let script = dir.path().join("cred.sh");

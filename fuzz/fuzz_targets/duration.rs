@@ -1,10 +1,8 @@
-//! Fuzz target: `cli::parse_duration`, the parser of `--timeout`, `--request-timeout` and the
-//! other duration flags. Any panic is a bug; `Err(..)` is an answer.
+//! Fuzz target `duration`: the parser of the duration flags.
+//! What it does with an input, and the input's layout: `kubectl_hostprocess::fuzzing::duration`
+//! (shared with tests/fuzz_regressions.rs, which replays the inputs that crashed it).
 #![no_main]
 
-use kubectl_hostprocess::cli::parse_duration;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = parse_duration(&String::from_utf8_lossy(data));
-});
+fuzz_target!(|data: &[u8]| kubectl_hostprocess::fuzzing::duration(data));

@@ -132,7 +132,7 @@ pub async fn run(global: &GlobalArgs, args: &CleanupArgs) -> Result<ExitCode> {
     let me = match whoami(&kube).await? {
         Identity::User(name) => Some(name),
         Identity::Unknown(why) => {
-            eprintln!(
+            crate::stderr_line!(
                 "warning: cannot tell who you are ({}): no pod counts as yours; only --all-users deletes throwaway pods",
                 terminal_safe_line(&why)
             );
@@ -161,7 +161,7 @@ pub async fn run(global: &GlobalArgs, args: &CleanupArgs) -> Result<ExitCode> {
     }
     for name in &args.pods {
         if !pods.iter().any(|p| p.metadata.name.as_deref() == Some(name.as_str())) {
-            eprintln!("warning: no throwaway pod {name} found");
+            crate::stderr_line!("warning: no throwaway pod {name} found");
         }
     }
 
@@ -170,7 +170,7 @@ pub async fn run(global: &GlobalArgs, args: &CleanupArgs) -> Result<ExitCode> {
     creators.dedup();
     let n_other = chosen.iter().filter(|(_, o)| o.is_some()).count();
     if n_other > 0 && !args.dry_run && !args.yes && !confirm(n_other, &creators)? {
-        eprintln!("aborted: nothing deleted");
+        crate::stderr_line!("aborted: nothing deleted");
         return Ok(ExitCode::Findings);
     }
 
@@ -205,10 +205,12 @@ pub async fn run(global: &GlobalArgs, args: &CleanupArgs) -> Result<ExitCode> {
                     crate::output::print(&format!("{what} deleted\n"))?;
                     deleted += 1;
                 }
-                Ok(Deleted::Already) => eprintln!("{what} was already gone"),
-                Ok(Deleted::Replaced) => eprintln!("{what} was replaced by another pod of that name: left alone"),
+                Ok(Deleted::Already) => crate::stderr_line!("{what} was already gone"),
+                Ok(Deleted::Replaced) => {
+                    crate::stderr_line!("{what} was replaced by another pod of that name: left alone")
+                }
                 Err(e) => {
-                    eprintln!("error: {what}: {e}");
+                    crate::stderr_line!("error: {what}: {e}");
                     failed += 1;
                 }
             }
@@ -229,7 +231,7 @@ pub async fn run(global: &GlobalArgs, args: &CleanupArgs) -> Result<ExitCode> {
             ", {foreign} carrying the label but not throwaway pods of exec (owned by a controller, or not created by exec): left alone"
         ));
     }
-    eprintln!("{summary}");
+    crate::stderr_line!("{summary}");
     Ok(if failed > 0 { ExitCode::Cluster } else { ExitCode::Ok })
 }
 

@@ -62,8 +62,9 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
         r = preflight => r?,
         _ = signals.recv() => return Err(Error::Interrupted),
     };
-    let targets =
-        select_targets(&nodes, &req, version.as_deref(), &mut |name, why| eprintln!("skipping node {name}: {why}"))?;
+    let targets = select_targets(&nodes, &req, version.as_deref(), &mut |name, why| {
+        crate::stderr_line!("skipping node {name}: {why}")
+    })?;
     let namespace = kube.namespace.clone();
     let fanout = targets.len() > 1 || req.by_selection();
 
@@ -76,7 +77,7 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Ok);
     }
     if targets.len() > CONFIRM_ABOVE && !args.yes && !confirm(targets.len())? {
-        eprintln!("aborted");
+        crate::stderr_line!("aborted");
         return Ok(ExitCode::Findings);
     }
     let session = random_suffix(8);

@@ -96,7 +96,7 @@ pub async fn check_rbac(kube: &Kube, namespace: &str) -> Result<()> {
             if required {
                 return Err(e);
             }
-            eprintln!("warning: {e}; the pod's events will not be shown or used to explain a failure");
+            crate::stderr_line!("warning: {e}; the pod's events will not be shown or used to explain a failure");
         }
     }
     Ok(())

@@ -174,7 +174,7 @@ impl Lifecycle {
                     Ok(Identity::Unknown(why)) => why,
                     Err(e) => e.to_string(),
                 };
-                eprintln!(
+                crate::stderr_line!(
                     "warning: cannot tell who you are ({}): the pod records no creator, and `kubectl hostprocess cleanup` deletes it only with --all-users",
                     terminal_safe_line(&why)
                 );
