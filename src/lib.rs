@@ -3,6 +3,7 @@
 //! The data path: collect once (`kube/`, `load/`) → a plain [`snapshot::Snapshot`] →
 //! pure checks (`checks/`, one rule a file) → [`finding::Finding`]s → `output/`.
 
+pub mod bundle;
 pub mod checks;
 pub mod cli;
 pub mod commands;

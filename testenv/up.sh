@@ -192,8 +192,13 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
+# The plugin's own scripts (first line "# kubectl-hostprocess:NAME") go to their stand-ins.
+case "$*" in
+  "# kubectl-hostprocess:"*) TESTENV_STATE=__STATE__ TESTENV_KUBECTL=__KUBECTL__ exec python3 __WINHOST__/dispatch.py "$*" ;;
+esac
 exec sh -c "$*"
 EOF
+sed -i "s#__STATE__#$S#; s#__KUBECTL__#$KUBECTL#; s#__WINHOST__#$here/winhost#" "$S/shims/powershell"
 chmod +x "$S/shims/cmd" "$S/shims/powershell"
 cp "$S/shims/cmd" "$S/shims/cmd.exe"
 for s in powershell.exe pwsh pwsh.exe; do cp "$S/shims/powershell" "$S/shims/$s"; done
