@@ -128,6 +128,12 @@ pub enum Command {
     Template(TemplateArgs),
     /// Delete throwaway pods left behind by `exec`
     Cleanup(CleanupArgs),
+    /// Gather a support bundle: the cluster part and node-side evidence from Windows nodes
+    Collect(CollectArgs),
+    /// Copy files and directories to and from Windows nodes (NODE:PATH), no tar needed
+    Cp(CpArgs),
+    /// Logs of node services (kubelet, containerd, kube-proxy, …) on Windows nodes
+    Logs(LogsArgs),
     /// Shell completion: a script for bash, zsh, fish or powershell, or the kubectl helper
     Completion(CompletionArgs),
     /// Completion candidates in kubectl's __complete protocol (used by kubectl_complete-hostprocess)
@@ -372,7 +378,15 @@ pub struct CleanupArgs {
     #[arg(short = 'y', long)]
     pub yes: bool,
 }
+mod collect;
+mod cp;
+mod logs;
+mod pods;
 pub use crate::flag_values::{MAX_CONCURRENCY, MAX_DURATION, parse_concurrency, parse_duration};
+pub use collect::CollectArgs;
+pub use cp::CpArgs;
+pub use logs::LogsArgs;
+pub use pods::{NodeSelection, PodArgs};
 
 #[cfg(test)]
 mod tests {

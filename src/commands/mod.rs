@@ -1,15 +1,20 @@
 //! One file per subcommand, each a straight line: collect → check → render.
 
 pub mod cleanup;
+pub mod collect;
 pub mod completion;
+pub mod cp;
 pub mod doctor;
 pub mod exec;
 pub mod explain;
 pub mod lint;
+pub mod logs;
 pub mod nodes;
 pub mod template;
 
-use crate::cli::{Cli, ColorChoice, Command, ExecArgs, FailOn, GlobalArgs, LintFormat, PsaLevelArg};
+use crate::cli::{
+    Cli, ColorChoice, Command, ExecArgs, FailOn, GlobalArgs, LintFormat, NodeSelection, PodArgs, PsaLevelArg,
+};
 use crate::error::{ExitCode, Result};
 use crate::exec::plan::Request;
 use crate::finding::Severity;
@@ -29,6 +34,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Doctor(a) => doctor::run(&cli.global, &a).await,
         Command::Exec(a) => exec::run(&cli.global, &a).await,
         Command::Cleanup(a) => cleanup::run(&cli.global, &a).await,
+        Command::Collect(a) => collect::run(&cli.global, &a).await,
+        Command::Cp(a) => cp::run(&cli.global, &a).await,
+        Command::Logs(a) => logs::run(&cli.global, &a).await,
         Command::Completion(a) => completion::script(&a),
         Command::Complete(a) => completion::complete(&cli.global, &a).await,
     }
@@ -115,6 +123,20 @@ impl From<&ExecArgs> for Request {
             keep: a.keep,
             max_concurrency: a.max_concurrency,
         }
+    }
+}
+
+/// The plain request of a command that works through throwaway pods (`collect`, `cp`, `logs`):
+/// its node selection and pod flags; the command sets the rest (the script, the time limits).
+pub fn node_request(select: &NodeSelection, pod: &PodArgs) -> Request {
+    Request {
+        nodes: select.nodes.clone(),
+        all: select.all_nodes,
+        selector: select.selector.clone(),
+        image: pod.image.clone(),
+        pod_running_timeout: pod.pod_running_timeout,
+        max_concurrency: pod.max_concurrency,
+        ..Request::default()
     }
 }
 

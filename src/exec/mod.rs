@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod node;
 pub mod plan;
 pub mod run_as;
+pub mod session;
 pub mod signals;
 pub mod sink;
 pub mod spec;
