@@ -4,7 +4,7 @@
 use k8s_openapi::api::core::v1::Node;
 
 use crate::finding::ObjectRef;
-use crate::snapshot::{Snapshot, SpecRef, node_containerd, node_info, node_name};
+use crate::snapshot::{Snapshot, SpecRef, node_info, node_name};
 use crate::version::{Version, windows_build};
 
 /// The kubelet version of a node.
@@ -35,7 +35,7 @@ pub fn node_ref(node: &Node) -> ObjectRef {
 /// `--containerd-version` context, else (live) those of the Windows nodes. Empty if unknown.
 pub fn target_containerd(snapshot: &Snapshot, spec: &SpecRef<'_>) -> Vec<Version> {
     if let Some(node) = spec_node(snapshot, spec) {
-        return node_containerd(node).into_iter().collect();
+        return snapshot.containerd_of(node).into_iter().collect();
     }
     if let Some(v) = snapshot.context.containerd_version.as_deref().and_then(Version::parse) {
         return vec![v];
