@@ -18,8 +18,8 @@ pub fn node_problems(node: &Node, server_version: Option<&str>) -> Vec<Finding> 
     }
     let mut out = Vec::new();
     out.extend(hp011_kubernetes_version::node_problem(node, server_version));
-    out.extend(hp010_container_runtime::node_problem(node));
-    out.extend(hp012_windows_build::node_problem(node));
+    out.extend(hp010_container_runtime::node_problem(node, None));
+    out.extend(hp012_windows_build::node_problem(node, None));
     out
 }
 
