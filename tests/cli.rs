@@ -134,7 +134,7 @@ fn lint_yaml_and_sarif() {
     let out = bin().args(["lint", "-o", "sarif", "-f"]).arg(&f).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], "2.1.0");
-    assert_eq!(v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 26, "HP001–HP026");
+    assert_eq!(v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 27, "HP001–HP027");
     let r = &v["runs"][0]["results"][0];
     assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() > 0);
 }
@@ -884,7 +884,7 @@ fn doctor_on_a_bundle_reports_the_planted_node_faults_from_the_archive_and_the_d
     assert!(err.contains("the bundle holds what 2 Windows node(s) reported (win-flannel-1, win-healthy-1)"), "{err}");
     let node: Vec<&serde_json::Value> = from_tgz.iter().filter(|f| object_of(f) == "Node/win-flannel-1").collect();
     let rules: BTreeSet<&str> = node.iter().map(|f| f["rule"].as_str().unwrap()).collect();
-    assert_eq!(rules, BTreeSet::from(["HP023", "HP024", "HP025", "HP026"]), "{node:#?}");
+    assert_eq!(rules, BTreeSet::from(["HP023", "HP024", "HP025", "HP026", "HP027"]), "{node:#?}");
     for f in &node {
         let ev = f["evidence"].as_array().unwrap();
         assert!(ev.iter().all(|e| e.as_str().unwrap().starts_with("_hostprocess/nodes/win-flannel-1/")), "{f}");
@@ -896,6 +896,9 @@ fn doctor_on_a_bundle_reports_the_planted_node_faults_from_the_archive_and_the_d
     assert!(by_rule("HP023")["evidence"][1].as_str().unwrap().contains("events/scm.json event 7031"));
     assert!(by_rule("HP025")["evidence"][0].as_str().unwrap().contains("hns/networks.json: nat (type NAT"));
     assert!(by_rule("HP026")["evidence"][0].as_str().unwrap().contains("disk.json: C:"));
+    assert!(
+        by_rule("HP027")["evidence"][0].as_str().unwrap().contains("logs/containerd.log [cni-plugin-binary-missing]")
+    );
     // The HostProcess pod on that node names the node-side root cause first.
     let pod: Vec<&serde_json::Value> =
         from_tgz.iter().filter(|f| object_of(f) == "Pod/kube-flannel-ds-windows-amd64-hq8wz").collect();

@@ -40,6 +40,8 @@ daemon.json, or uninstall Docker), then restart the CNI and kube-proxy.
 
 ## References
 - kubernetes-sigs/sig-windows-tools#103 (Windows pods unreachable; `Get-HNSNetwork` shows a `nat` network on the node)
+- antrea-io/antrea#1581 (a `nat` network created with `New-HnsNetwork -Type NAT -Name nat` by
+  PrepareNode.ps1 keeps the CNI from creating its own)
 - docker/for-win#726 "Cannot change default NAT IP address / HNS failed with error: The object already exists"
 - MicrosoftDocs/Virtualization-Documentation#1024 (Kubernetes FAQ: stale HNS objects), and
   "Set up a NAT network" (one WinNAT internal prefix per host)

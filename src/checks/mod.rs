@@ -63,6 +63,7 @@ registry! {
     hp024_containerd_cni_bin_dir,
     hp025_hns_nat_network,
     hp026_node_disk_full,
+    hp027_node_log_errors,
 }
 
 /// Look a rule up by id (case-insensitive) or by name.
