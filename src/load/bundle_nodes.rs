@@ -286,6 +286,73 @@ mod tests {
         assert!(f.problems["hns/endpoints.json"].starts_with("larger than"));
     }
 
+    /// The whole path: an archive (tar.gz and zip, entries named with `/` or `\`) read by the
+    /// dump loader hands node items here and reads its cluster part as before.
+    #[test]
+    fn archives_fill_node_facts_through_the_dump_loader() {
+        let files: [(&str, &[u8]); 4] = [
+            ("b/nodes.json", br#"{"kind":"NodeList","apiVersion":"v1","items":[{"metadata":{"name":"w1","labels":{"kubernetes.io/os":"windows"}}}]}"#),
+            ("b/manifest.json", br#"{"format":"kubectl-hostprocess-bundle/1","items":[],"nodes":[]}"#),
+            ("b/_hostprocess/nodes/w1/services.json", br#"{"Name":"containerd","Status":1,"StartType":2}"#),
+            (r"b\_hostprocess\nodes\w1\disk.json", br#"{"DeviceID":"C:","Size":100,"FreeSpace":1}"#),
+        ];
+        let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            tar.append_data(&mut h, name.replace('\\', "/"), data).unwrap();
+            zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            std::io::Write::write_all(&mut zip, data).unwrap();
+        }
+        let tgz = tar.into_inner().unwrap().finish().unwrap();
+        let zipped = zip.finish().unwrap().into_inner();
+        for (name, bytes) in [("b.tar.gz", tgz), ("b.zip", zipped)] {
+            let s = crate::load::load_dump_bytes(name, &bytes, None).unwrap();
+            assert_eq!(s.nodes.len(), 1, "{name}");
+            let f = &s.node_facts["w1"];
+            assert!(f.service("containerd").is_some() && f.disks.len() == 1, "{name}: {f:?}");
+            let found = crate::checks::run(&s);
+            let rules: Vec<&str> = found.iter().map(|f| f.rule.as_str()).collect();
+            assert!(rules.contains(&"HP023") && rules.contains(&"HP026"), "{name}: {rules:?}");
+        }
+    }
+
+    #[test]
+    fn random_bytes_as_any_item_never_panic() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let items = [
+            "os.json",
+            "services.json",
+            "containerd/version.txt",
+            "containerd/config.toml",
+            "hns/networks.json",
+            "hns/endpoints.json",
+            "disk.json",
+            "events/scm.json",
+            "logs/kubelet.log",
+            "cni/x.conf",
+        ];
+        let mut b = NodeBundle::default();
+        for round in 0..400 {
+            let len = (round * 7) % 300;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Mostly JSON/TOML punctuation, so the parsers get past the first byte.
+                    b"{}[]\":,=\\/ 0123456789.-aeNSTx\n\r\xff\xfe"[(x % 30) as usize]
+                })
+                .collect();
+            b.item("x", "w1", items[round % items.len()], &mut bytes.as_slice()).unwrap();
+        }
+        let mut s = Snapshot::default();
+        b.finish(&mut s);
+        let _ = crate::checks::run(&s);
+    }
+
     #[test]
     fn nothing_from_a_bundle_without_a_node_part() {
         let mut s = Snapshot::default();
