@@ -1,5 +1,5 @@
 //! Parsers for the items a node writes into a support bundle (`_hostprocess/nodes/<node>/…`,
-//! formats in docs/architecture.md and the bundle layout of the README): the `ConvertTo-Json`
+//! written by `bundle/collector.ps1`, one command per item): the `ConvertTo-Json`
 //! output of Windows PowerShell 5.1 (one object is not wrapped in an array; enums are numbers;
 //! dates are `"\/Date(ms)\/"`) or of PowerShell 7 (enum names, ISO dates), `containerd --version`
 //! and containerd's `config.toml`. Pure functions: bad input gives an `Err(reason)`, never a panic.
