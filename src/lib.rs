@@ -16,6 +16,7 @@ pub mod fuzzing;
 pub mod kube;
 pub mod load;
 pub mod logging;
+pub mod node_facts;
 pub mod nodes;
 pub mod output;
 pub mod snapshot;

@@ -71,7 +71,7 @@ pub fn node_report(node: &Node, server_version: Option<&str>) -> NodeReport {
             message: format!("not a Windows node (kubernetes.io/os={})", if os.is_empty() { "unknown" } else { &os }),
         });
     } else {
-        for f in node_problems(node, server_version) {
+        for f in node_problems(node, server_version, None) {
             if f.severity == Severity::Error {
                 reasons.push(Reason { rule: Some(f.rule), message: f.message });
             }

@@ -1,13 +1,14 @@
 //! Plain data the checks read. `lint` fills it from files, `doctor` from the API server,
 //! `doctor --from-file` from a `kubectl get … -o yaml` dump. Checks never do I/O.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, NodeSystemInfo, Pod, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
 
 use crate::finding::ObjectRef;
+pub use crate::node_facts::NodeFacts;
 use crate::version::Version;
 
 /// Where the snapshot came from. Rules about status and events only run on live data.
@@ -103,6 +104,9 @@ pub struct Snapshot {
     /// What the input cannot tell (e.g. a `cluster-info dump` has no Namespace objects), said
     /// to the user instead of guessed.
     pub notes: Vec<String>,
+    /// What each node reported about itself in a support bundle (`_hostprocess/nodes/<node>/`),
+    /// by node name; empty for every other source.
+    pub node_facts: BTreeMap<String, NodeFacts>,
     /// Lookup tables built on first use, once the snapshot is filled (checks only read it).
     #[doc(hidden)]
     pub lookup: OnceLock<Lookup>,
@@ -192,7 +196,8 @@ impl Snapshot {
                 v.sort_by_key(|&i| event_time(&self.events[i]));
             }
             let nodes = self.nodes.iter().enumerate().map(|(i, n)| (node_name(n).to_string(), i)).collect();
-            let mut windows_containerd: Vec<Version> = self.windows_nodes().filter_map(node_containerd).collect();
+            let mut windows_containerd: Vec<Version> =
+                self.windows_nodes().filter_map(|n| self.containerd_of(n)).collect();
             windows_containerd.sort();
             windows_containerd.dedup();
             let logs = self
@@ -261,6 +266,17 @@ impl Snapshot {
             }
         }
         out
+    }
+
+    /// What the node reported in a support bundle, when the snapshot has it.
+    pub fn facts(&self, node: &str) -> Option<&NodeFacts> {
+        self.node_facts.get(node)
+    }
+
+    /// The containerd version of a node: what `containerd --version` printed on it (from a
+    /// bundle) before the Node object's `containerRuntimeVersion`.
+    pub fn containerd_of(&self, node: &Node) -> Option<Version> {
+        self.facts(node_name(node)).and_then(|f| f.containerd.as_ref()?.version).or_else(|| node_containerd(node))
     }
 
     pub fn node(&self, name: &str) -> Option<&Node> {

@@ -134,7 +134,7 @@ fn lint_yaml_and_sarif() {
     let out = bin().args(["lint", "-o", "sarif", "-f"]).arg(&f).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], "2.1.0");
-    assert_eq!(v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 22, "HP001–HP022");
+    assert_eq!(v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 27, "HP001–HP027");
     let r = &v["runs"][0]["results"][0];
     assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() > 0);
 }
@@ -855,4 +855,107 @@ fn a_huge_remaining_item_count_is_not_an_allocation() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["findings"].as_array().is_some_and(|f| f.is_empty()), "{v}");
     assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 4, "pages were requested and continued");
+}
+
+// ---- #13 doctor on bundles (node facts) ----
+
+fn bundles() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bundles")
+}
+
+/// `doctor -A -o json --from-file PATH`: exit code, findings, stderr.
+fn doctor_bundle(path: &std::path::Path) -> (Option<i32>, Vec<serde_json::Value>, String) {
+    let out = bin().args(["doctor", "-A", "-o", "json", "--from-file"]).arg(path).output().unwrap();
+    no_panic(&out);
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), v["findings"].as_array().unwrap().clone(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn object_of(f: &serde_json::Value) -> String {
+    format!("{}/{}", f["object"]["kind"].as_str().unwrap_or(""), f["object"]["name"].as_str().unwrap_or(""))
+}
+
+#[test]
+fn doctor_on_a_bundle_reports_the_planted_node_faults_from_the_archive_and_the_directory() {
+    let top = "hostprocess-bundle-20261201T060000Z";
+    let (code, from_tgz, err) = doctor_bundle(&bundles().join(format!("{top}.tar.gz")));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("the bundle holds what 2 Windows node(s) reported (win-flannel-1, win-healthy-1)"), "{err}");
+    let node: Vec<&serde_json::Value> = from_tgz.iter().filter(|f| object_of(f) == "Node/win-flannel-1").collect();
+    let rules: BTreeSet<&str> = node.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, BTreeSet::from(["HP023", "HP024", "HP025", "HP026", "HP027"]), "{node:#?}");
+    for f in &node {
+        let ev = f["evidence"].as_array().unwrap();
+        assert!(ev.iter().all(|e| e.as_str().unwrap().starts_with("_hostprocess/nodes/win-flannel-1/")), "{f}");
+    }
+    let by_rule = |id: &str| node.iter().find(|f| f["rule"] == id).unwrap();
+    assert!(by_rule("HP024")["evidence"][0].as_str().unwrap().contains("containerd/config.toml: bin_dir"));
+    assert_eq!(by_rule("HP024")["severity"], "error");
+    assert!(by_rule("HP023")["message"].as_str().unwrap().contains("kube-proxy service"));
+    assert!(by_rule("HP023")["evidence"][1].as_str().unwrap().contains("events/scm.json event 7031"));
+    assert!(by_rule("HP025")["evidence"][0].as_str().unwrap().contains("hns/networks.json: nat (type NAT"));
+    assert!(by_rule("HP026")["evidence"][0].as_str().unwrap().contains("disk.json: C:"));
+    assert!(
+        by_rule("HP027")["evidence"][0].as_str().unwrap().contains("logs/containerd.log [cni-plugin-binary-missing]")
+    );
+    // The HostProcess pod on that node names the node-side root cause first.
+    let pod: Vec<&serde_json::Value> =
+        from_tgz.iter().filter(|f| object_of(f) == "Pod/kube-flannel-ds-windows-amd64-hq8wz").collect();
+    assert_eq!(pod[0]["rule"], "HP024", "{pod:#?}");
+    assert!(pod.iter().any(|f| f["rule"] == "HP014"), "the cluster findings stay");
+    // The healthy node: nothing.
+    assert!(
+        !from_tgz.iter().any(|f| object_of(f) == "Node/win-healthy-1" || f["node"] == "win-healthy-1"),
+        "{from_tgz:#?}"
+    );
+    // The extracted directory gives the same findings.
+    let (code, from_dir, err) = doctor_bundle(&bundles().join(top));
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(from_dir, from_tgz);
+    // The node's own containerd version is what the findings speak of (the Node object says 1.6.22).
+    let (_, human, _) = {
+        let out = bin().args(["doctor", "-A", "--from-file"]).arg(bundles().join(top)).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), ())
+    };
+    assert!(human.contains("Node win-flannel-1 runs containerd 2.4.1"), "{human}");
+}
+
+#[test]
+fn a_bundle_with_garbage_node_items_still_gives_the_cluster_findings_and_a_note() {
+    let (code, findings, err) = doctor_bundle(&bundles().join("hostprocess-bundle-garbage.tar.gz"));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("node win-flannel-1: items that could not be read"), "{err}");
+    for item in ["services.json", "os.json", "disk.json", "hns/networks.json", "containerd/version.txt"] {
+        assert!(err.contains(item), "{item} not named in: {err}");
+    }
+    // Exactly what the cluster part alone gives (the dump of corpus case 05).
+    let case = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/05-swt343-flannel-incluster-fallback/dump");
+    let (_, want, _) = doctor_bundle(&case);
+    assert!(want.iter().any(|f| f["rule"] == "HP014"));
+    assert_eq!(findings, want);
+}
+
+#[test]
+fn a_bundle_without_a_node_part_reads_as_the_dump_it_holds() {
+    let case = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/05-swt343-flannel-incluster-fallback/dump");
+    let dir = tempfile::tempdir().unwrap();
+    let tgz = dir.path().join("plain.tar.gz");
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+        std::fs::File::create(&tgz).unwrap(),
+        flate2::Compression::fast(),
+    ));
+    tar.append_dir_all("hostprocess-bundle-x", &case).unwrap();
+    // A manifest.json that is not a bundle's is read as any other file of a dump.
+    let other = br#"{"kind": "List", "apiVersion": "v1", "items": []}"#;
+    let mut header = tar::Header::new_gnu();
+    header.set_size(other.len() as u64);
+    header.set_mode(0o644);
+    tar.append_data(&mut header, "hostprocess-bundle-x/manifest.json", &other[..]).unwrap();
+    tar.into_inner().unwrap().finish().unwrap();
+    let (code_dir, want, err_dir) = doctor_bundle(&case);
+    let (code, got, err) = doctor_bundle(&tgz);
+    assert_eq!(code, code_dir);
+    assert_eq!(got, want);
+    assert!(!err.contains("the bundle holds") && !err_dir.contains("the bundle holds"), "{err}");
 }

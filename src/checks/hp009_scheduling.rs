@@ -90,7 +90,11 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     // a DaemonSet off them is right.
     let windows: Vec<_> = snapshot
         .windows_nodes()
-        .filter(|n| node_problems(n, snapshot.server_version.as_deref()).iter().all(|f| f.severity != Severity::Error))
+        .filter(|n| {
+            node_problems(n, snapshot.server_version.as_deref(), snapshot.facts(crate::snapshot::node_name(n)))
+                .iter()
+                .all(|f| f.severity != Severity::Error)
+        })
         .collect();
     for spec in host_process_specs(snapshot) {
         if spec.partial {

@@ -3,10 +3,11 @@
 use k8s_openapi::api::core::v1::Node;
 
 use super::containers::host_process_specs;
-use super::nodes::{node_ref, spec_node};
+use super::nodes::{node_ref, node_runtime, spec_node};
 use super::rule::Rule;
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{Snapshot, Source, node_info, node_name};
+use crate::node_facts::NodeFacts;
+use crate::snapshot::{Snapshot, Source, node_name};
 use crate::version::Version;
 
 pub static RULE: Rule = Rule {
@@ -15,8 +16,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "Windows nodes must run containerd 1.6 or newer for HostProcess containers",
     doc: r#"## What it does
-Reads `status.nodeInfo.containerRuntimeVersion` of every Windows node (live, or the
-`--containerd-version` context offline) and reports nodes whose runtime cannot run HostProcess
+Reads the containerd version of every Windows node: what `containerd --version` printed on the
+node when `doctor --from-file` reads a `collect` bundle (`containerd/version.txt`; the kubelet
+reports the CRI version it was built against, which can differ), else
+`status.nodeInfo.containerRuntimeVersion` (live, or the `--containerd-version` context offline) and reports nodes whose runtime cannot run HostProcess
 containers: Docker/dockershim (never supported), containerd older than 1.6.0, or any other
 runtime. A HostProcess pod scheduled on such a node gets the same finding.
 
@@ -75,45 +78,44 @@ fn runtime_problem(runtime: &str) -> Option<String> {
 }
 
 /// The HP010 finding for one Windows node, if its runtime cannot run HostProcess containers.
-pub fn node_problem(node: &Node) -> Option<Finding> {
-    let runtime = node_info(node)?.container_runtime_version.clone();
+/// `facts`: what the node reported in a bundle (its `containerd --version` wins).
+pub fn node_problem(node: &Node, facts: Option<&NodeFacts>) -> Option<Finding> {
+    let (runtime, evidence) = node_runtime(node, facts)?;
     let why = runtime_problem(&runtime)?;
     let name = node_name(node);
-    Some(
-        RULE.bare(
+    let mut f = RULE
+        .bare(
             Some(node_ref(node)),
             format!("node {name} runs {runtime}: {why}, so HostProcess pods start as ordinary containers or fail"),
             "upgrade the node to containerd 1.7 (at least 1.6.0) and restart the kubelet",
         )
-        .with_node(name)
-        .with_evidence(format!("containerRuntimeVersion: {runtime}")),
-    )
+        .with_node(name);
+    f.evidence = evidence;
+    Some(f)
 }
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     if snapshot.source == Source::Cluster {
         for node in snapshot.windows_nodes() {
-            out.extend(node_problem(node));
+            out.extend(node_problem(node, snapshot.facts(node_name(node))));
         }
     }
     let context = snapshot.context.containerd_version.as_deref();
     for spec in host_process_specs(snapshot) {
         if let Some(node) = spec_node(snapshot, &spec) {
-            let Some(info) = node_info(node) else { continue };
-            if let Some(why) = runtime_problem(&info.container_runtime_version) {
-                out.push(
-                    RULE.finding(
-                        &spec,
-                        "",
-                        format!(
-                            "HostProcess pod is on node {} whose runtime is {}: {why}; it runs as an ordinary container or fails",
-                            node_name(node),
-                            info.container_runtime_version
-                        ),
-                        "upgrade the node to containerd 1.7 (at least 1.6.0), or keep the pod off it with a nodeSelector",
-                    )
-                    .with_evidence(format!("containerRuntimeVersion: {}", info.container_runtime_version)),
+            let Some((runtime, evidence)) = node_runtime(node, snapshot.facts(node_name(node))) else { continue };
+            if let Some(why) = runtime_problem(&runtime) {
+                let mut f = RULE.finding(
+                    &spec,
+                    "",
+                    format!(
+                        "HostProcess pod is on node {} whose runtime is {runtime}: {why}; it runs as an ordinary container or fails",
+                        node_name(node),
+                    ),
+                    "upgrade the node to containerd 1.7 (at least 1.6.0), or keep the pod off it with a nodeSelector",
                 );
+                f.evidence = evidence;
+                out.push(f);
             }
         } else if let Some(ctx) = context {
             let runtime = if ctx.contains("://") { ctx.to_string() } else { format!("containerd://{ctx}") };
@@ -157,6 +159,29 @@ mod tests {
         assert!(rules_fired(&s, &RULE).is_empty());
         let s = pod_snapshot(HP);
         assert!(rules_fired(&s, &RULE).is_empty());
+    }
+
+    #[test]
+    fn the_version_the_node_printed_wins_over_the_node_object() {
+        use crate::node_facts::{ContainerdFacts, NodeFacts};
+        let mut s = cluster_pod(HP, "{}");
+        s.nodes = vec![node("w1", "windows", "containerd://1.7.20", "v1.30.1", "10.0.17763.1", "[]")];
+        assert!(rules_fired(&s, &RULE).is_empty());
+        let line = "containerd github.com/containerd/containerd v1.5.13 a17ec496a95e55601607ca50828147e8ccaeebf1";
+        s.node_facts.insert(
+            "w1".into(),
+            NodeFacts {
+                dir: "_hostprocess/nodes/w1".into(),
+                containerd: Some(ContainerdFacts { line: line.into(), version: Version::parse("v1.5.13") }),
+                ..Default::default()
+            },
+        );
+        let f = findings(&s, &RULE);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        let n = f.iter().find(|f| f.object.as_ref().unwrap().kind == "Node").unwrap();
+        assert!(n.message.contains("containerd://1.5.13"), "{}", n.message);
+        assert!(n.evidence[0].contains("_hostprocess/nodes/w1/containerd/version.txt") && n.evidence[0].contains(line));
+        assert_eq!(n.evidence[1], "the Node object says containerRuntimeVersion: containerd://1.7.20");
     }
 
     #[test]

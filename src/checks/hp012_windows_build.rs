@@ -3,9 +3,10 @@
 use k8s_openapi::api::core::v1::Node;
 
 use super::containers::host_process_specs;
-use super::nodes::{node_ref, node_windows_build, spec_node};
+use super::nodes::{node_build, node_ref, spec_node};
 use super::rule::Rule;
 use crate::finding::{Finding, Severity};
+use crate::node_facts::NodeFacts;
 use crate::snapshot::{Snapshot, Source, node_info, node_name};
 use crate::version::windows_build;
 
@@ -15,9 +16,10 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "HostProcess needs Windows Server 2019 (build 17763) or later",
     doc: r#"## What it does
-Reads the Windows build of every Windows node (`status.nodeInfo.kernelVersion`, e.g.
-`10.0.17763.2237`, or the `node.kubernetes.io/windows-build` label; offline, the
-`--windows-build` context) and reports builds older than 10.0.17763 (Windows Server 2019) as
+Reads the Windows build of every Windows node: from a `collect` bundle, the build and update
+revision the node's registry reports (`os.json`: `CurrentBuild`, `UBR`); else
+`status.nodeInfo.kernelVersion` (e.g. `10.0.17763.2237`) or the `node.kubernetes.io/windows-build`
+label; offline, the `--windows-build` context) and reports builds older than 10.0.17763 (Windows Server 2019) as
 errors, per node (`Node/<name>`) and on the HostProcess pods that run there. Nodes whose
 `osImage` is not a Windows Server SKU (for example `Windows 10 Enterprise` on a Windows 11 dev
 box) get an info finding: they are outside the supported matrix.
@@ -51,12 +53,13 @@ win-new   Ready   <none>   v1.30.4   Windows Server 2022 Datacenter   10.0.20348
 const MIN_BUILD: u32 = 17763;
 
 /// The HP012 finding for one Windows node, if its build is too old or not a server SKU.
-pub fn node_problem(node: &Node) -> Option<Finding> {
+/// `facts`: what the node reported in a bundle (its registry's build wins).
+pub fn node_problem(node: &Node, facts: Option<&NodeFacts>) -> Option<Finding> {
     let name = node_name(node);
     let info = node_info(node);
-    let kernel = info.map(|i| i.kernel_version.as_str()).unwrap_or("");
-    let os_image = info.map(|i| i.os_image.as_str()).unwrap_or("");
-    if let Some(build) = node_windows_build(node)
+    let os = facts.and_then(|f| f.os.as_ref());
+    let os_image = os.and_then(|o| o.product_name.as_deref()).unwrap_or(info.map(|i| i.os_image.as_str()).unwrap_or(""));
+    if let Some((build, evidence)) = node_build(node, facts)
         && build < MIN_BUILD
     {
         return Some(
@@ -69,10 +72,14 @@ pub fn node_problem(node: &Node) -> Option<Finding> {
                 "replace the node with Windows Server 2019 or 2022 (or later)",
             )
             .with_node(name)
-            .with_evidence(format!("kernelVersion: {kernel}")),
+            .with_evidence(evidence),
         );
     }
-    if !os_image.is_empty() && os_image.starts_with("Windows") && !os_image.contains("Server") {
+    let client = match os.and_then(|o| o.installation_type.as_deref()) {
+        Some(t) => t.eq_ignore_ascii_case("Client"),
+        None => !os_image.is_empty() && os_image.starts_with("Windows") && !os_image.contains("Server"),
+    };
+    if client {
         return Some(
             RULE.bare(
                 Some(node_ref(node)),
@@ -90,13 +97,15 @@ pub fn node_problem(node: &Node) -> Option<Finding> {
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     if snapshot.source == Source::Cluster {
         for node in snapshot.windows_nodes() {
-            out.extend(node_problem(node));
+            out.extend(node_problem(node, snapshot.facts(node_name(node))));
         }
     }
     let context = snapshot.context.windows_build.as_deref();
     for spec in host_process_specs(snapshot) {
         let (build, whence) = match spec_node(snapshot, &spec) {
-            Some(node) => (node_windows_build(node), format!("node {}", node_name(node))),
+            Some(node) => {
+                (node_build(node, snapshot.facts(node_name(node))).map(|b| b.0), format!("node {}", node_name(node)))
+            }
             None => (context.and_then(|b| windows_build(b).or_else(|| b.parse().ok())), "the target node".to_string()),
         };
         if let Some(build) = build
@@ -131,7 +140,29 @@ mod tests {
     fn client_sku_is_info() {
         let mut n = node("w1", "windows", "containerd://1.7.1", "v1.30.1", "10.0.22631.5335", "[]");
         n.status.as_mut().unwrap().node_info.as_mut().unwrap().os_image = "Windows 10 Enterprise".into();
-        assert_eq!(node_problem(&n).unwrap().severity, Severity::Info);
+        assert_eq!(node_problem(&n, None).unwrap().severity, Severity::Info);
+    }
+
+    #[test]
+    fn the_build_the_node_reported_wins_over_the_node_object() {
+        use crate::node_facts::{NodeFacts, OsFacts};
+        let n = node("w1", "windows", "containerd://1.7.1", "v1.30.1", "10.0.20348.2529", "[]");
+        assert!(node_problem(&n, None).is_none());
+        let os = OsFacts { current_build: Some(14393), ubr: Some(5582), installation_type: Some("Server".into()), ..Default::default() };
+        let facts = NodeFacts { dir: "_hostprocess/nodes/w1".into(), os: Some(os), ..Default::default() };
+        let f = node_problem(&n, Some(&facts)).unwrap();
+        assert_eq!(f.severity, Severity::Error);
+        assert!(f.message.contains("build 14393"), "{}", f.message);
+        assert_eq!(f.evidence, ["the node's registry (_hostprocess/nodes/w1/os.json): build 10.0.14393.5582"]);
+        // InstallationType says client even when the product name does not.
+        let os = OsFacts {
+            current_build: Some(22631),
+            product_name: Some("Windows 10 Pro".into()),
+            installation_type: Some("Client".into()),
+            ..Default::default()
+        };
+        let facts = NodeFacts { os: Some(os), ..Default::default() };
+        assert_eq!(node_problem(&n, Some(&facts)).unwrap().severity, Severity::Info);
     }
 
     #[test]

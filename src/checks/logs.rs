@@ -14,7 +14,7 @@ use super::nodes::spec_node;
 use super::rule::Rule;
 use super::signature::Signature;
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{Snapshot, Source, SpecRef, node_containerd, node_name};
+use crate::snapshot::{Snapshot, Source, SpecRef, node_name};
 
 /// Lines of a window: the line itself and the ones PowerShell may have wrapped onto.
 const WINDOW: usize = 3;
@@ -165,7 +165,7 @@ pub fn findings(rule: &Rule, snapshot: &Snapshot, out: &mut Vec<Finding>) {
             if hit.signature.layout {
                 message.push(' ');
                 message.push_str(&super::hp014_volume_mounts::layout_note(
-                    node.map(|n| (node_name(n), node_containerd(n))),
+                    node.map(|n| (node_name(n), snapshot.containerd_of(n))),
                 ));
             }
             let mut f = finding_at_container(rule, &spec, Some(&fc.name), "", message, hit.signature.fix);

@@ -59,6 +59,11 @@ registry! {
     hp020_host_network_service,
     hp021_workload_api_access,
     hp022_controller_cannot_create_pods,
+    hp023_node_service_down,
+    hp024_containerd_cni_bin_dir,
+    hp025_hns_nat_network,
+    hp026_node_disk_full,
+    hp027_node_log_errors,
 }
 
 /// Look a rule up by id (case-insensitive) or by name.

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::archive::{Archive, for_each_entry, for_each_file};
+use super::bundle_nodes::{NodeBundle, maybe_manifest, node_item};
 use super::cluster_info::{DumpError, Item, read_stream, yaml_options};
 use super::input::read_text;
 use super::objects::Loaded;
@@ -71,6 +72,8 @@ struct Collector {
     /// Logs dropped because the pending ones passed [`MAX_PENDING_LOG_BYTES`].
     dropped_logs: usize,
     logs_read: usize,
+    /// The node part of a `collect` bundle (`_hostprocess/nodes/…`, `manifest.json`).
+    nodes: NodeBundle,
 }
 
 impl Collector {
@@ -101,8 +104,26 @@ impl Collector {
         self.reader(&path.display().to_string(), &mut BufReader::new(f))
     }
 
-    /// One input stream: JSON objects and log sections are streamed, YAML parsed whole.
+    /// One input file: a bundle's node item or manifest, else a dump.
     fn reader(&mut self, name: &str, r: &mut dyn Read) -> Result<()> {
+        if let Some((node, item)) = node_item(name) {
+            return self.nodes.item(name, &node, &item, r);
+        }
+        if maybe_manifest(name) {
+            let mut head = Vec::new();
+            r.take(64 << 20)
+                .read_to_end(&mut head)
+                .map_err(|e| Error::ReadInput { path: name.into(), reason: e.to_string() })?;
+            if self.nodes.manifest(&head) {
+                return Ok(());
+            }
+            return self.dump_reader(name, &mut head.as_slice().chain(r));
+        }
+        self.dump_reader(name, r)
+    }
+
+    /// One input stream: JSON objects and log sections are streamed, YAML parsed whole.
+    fn dump_reader(&mut self, name: &str, r: &mut dyn Read) -> Result<()> {
         let mut r = BufReader::with_capacity(256 * 1024, r);
         let io = |e: std::io::Error| Error::ReadInput { path: name.into(), reason: e.to_string() };
         let head = String::from_utf8_lossy(r.fill_buf().map_err(io)?).trim_start().chars().next();
@@ -194,6 +215,7 @@ impl Collector {
         }
         let mut s = self.loaded.snapshot;
         s.source = Source::Cluster;
+        std::mem::take(&mut self.nodes).finish(&mut s);
         // A dump has no fragments; anything without a kind was skipped.
         s.fragments.clear();
         s.partial.clear();
