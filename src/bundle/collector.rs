@@ -1,5 +1,17 @@
 //! The collector script run on each node (embedded; nothing is downloaded at run time).
-//! Owner: helper A (stub).
+//!
+//! `collector.ps1` (Windows PowerShell 5.1) gathers the items of a bundle's node part (the table
+//! in `bundle/mod.rs`' layout), each in its own runspace with its own time limit, redacts them
+//! with the rules of `redact.rs`, and prints them in the framing of `frame.rs`. The options are
+//! substituted into the script text as plain numbers; nothing else from outside the binary is.
+
+use super::redact::RULES;
+
+/// The script as shipped (its defaults are [`CollectorOptions::default`]).
+pub const SOURCE: &str = include_str!("collector.ps1");
+/// The first line of the script: what the testenv dispatcher (and a reader of a process list)
+/// recognises it by.
+pub const IDENT: &str = "# kubectl-hostprocess:collector/1";
 
 /// Limits the collector applies on the node.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +31,38 @@ impl Default for CollectorOptions {
 }
 
 /// The PowerShell script for these options. Its first line is `# kubectl-hostprocess:collector/1`.
-pub fn script(_opts: &CollectorOptions) -> String {
-    "# kubectl-hostprocess:collector/1\n".to_string()
+///
+/// Each option is a line `$Name = <number> # option:<field>` in the script; only that number is
+/// replaced (values are clamped to at least 1).
+pub fn script(opts: &CollectorOptions) -> String {
+    let values = [
+        ("log_tail_lines", opts.log_tail_lines),
+        ("event_hours", opts.event_hours),
+        ("item_timeout_secs", opts.item_timeout_secs),
+    ];
+    let mut out = String::with_capacity(SOURCE.len());
+    for line in SOURCE.split_inclusive('\n') {
+        let replaced = values.iter().find_map(|(field, value)| {
+            let (assign, _) = line.split_once(&format!(" # option:{field}"))?;
+            let (name, _) = assign.split_once(" = ")?;
+            Some(format!("{name} = {} # option:{field}\n", (*value).max(1)))
+        });
+        out.push_str(replaced.as_deref().unwrap_or(line));
+    }
+    out
 }
+
+/// The `$RedactRules` block of the script, generated from `redact::RULES` (PowerShell
+/// single-quoted strings: `'` doubled). A test checks the script carries exactly this.
+pub fn ps_rules_block() -> String {
+    let mut s = String::from("$RedactRules = @(\n");
+    for r in RULES {
+        s.push_str(&format!("  @{{ n = '{}'; p = '{}' }}\n", r.name, r.pattern.replace('\'', "''")));
+    }
+    s.push_str(")\n");
+    s
+}
+
+#[cfg(test)]
+#[path = "collector_tests.rs"]
+mod tests;
