@@ -147,3 +147,71 @@ fn garbled_headers_content_and_trailers() {
     assert_eq!(got[0].error.as_deref(), Some("the item was cut: the next item began before its end"));
     assert_eq!((got[1].path.as_str(), got[1].error.as_ref()), ("b", None));
 }
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/bundle/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn find<'a>(items: &'a [NodeItem], path: &str) -> &'a NodeItem {
+    items.iter().find(|i| i.path == path).unwrap_or_else(|| panic!("no {path} in {items:?}"))
+}
+
+#[test]
+fn a_captured_stand_in_run_over_exec_decodes_into_the_layout_items() {
+    let items = decode(&fixture("collector-win-2022-b.out")).unwrap();
+    let paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "os.json",
+            "services.json",
+            "containerd/version.txt",
+            "containerd/config.toml",
+            "cni/10-flannel.conf",
+            "hns/networks.json",
+            "hns/endpoints.json",
+            "disk.json",
+            "logs/kubelet.log",
+            "logs/containerd.log",
+            "logs/kube-proxy.log",
+            "logs/csi-proxy.log",
+            "events/scm.json",
+            "events/hyperv-compute.json",
+        ]
+    );
+    let os: serde_json::Value = serde_json::from_slice(&find(&items, "os.json").data).unwrap();
+    assert_eq!((os["CurrentBuild"].as_str(), os["UBR"].as_u64()), (Some("20348"), Some(2762)));
+    assert!(
+        find(&items, "containerd/version.txt")
+            .data
+            .starts_with(b"containerd github.com/containerd/containerd v1.7.20 ")
+    );
+    let csi = find(&items, "logs/csi-proxy.log");
+    assert!(csi.data.is_empty() && csi.error.as_deref().unwrap().starts_with("no log file (C:\\k\\csi-proxy*.log"));
+    assert!(items.iter().all(|i| i.redactions == 0), "nothing secret in the seeded node");
+    assert!(items.iter().filter(|i| i.path != "logs/csi-proxy.log").all(|i| i.error.is_none() && !i.data.is_empty()));
+}
+
+#[test]
+fn a_captured_run_with_planted_faults_and_secrets_keeps_every_other_item() {
+    let items = decode(&fixture("collector-knobs-win-2019-a.out")).unwrap();
+    assert_eq!(items.len(), 16);
+    assert_eq!(find(&items, "hns/endpoints.json").error.as_deref(), Some("timed out after 2 s"));
+    assert!(find(&items, "hns/endpoints.json").duration_ms >= 2000);
+    assert_eq!(find(&items, "logs/kubelet.log").error.as_deref(), Some("Access is denied"));
+    assert!(find(&items, "disk.json").error.as_deref().unwrap().starts_with("checksum mismatch"));
+    let nets: serde_json::Value = serde_json::from_slice(&find(&items, "hns/networks.json").data).unwrap();
+    assert_eq!(nets[1]["Name"], "nat");
+    // Redacted on the node (counted there); the second pass finds nothing more.
+    let log = find(&items, "logs/containerd.log");
+    assert!(String::from_utf8_lossy(&log.data).contains("Authorization: Bearer [REDACTED]"));
+    assert_eq!(log.redactions, 1);
+    assert_eq!(
+        find(&items, "cni/key.pem").data,
+        b"-----BEGIN RSA PRIVATE KEY-----[REDACTED]-----END RSA PRIVATE KEY-----\n"
+    );
+    assert_eq!(find(&items, "cni/kubeconfig").data, b"token: [REDACTED]\n");
+    let os: serde_json::Value = serde_json::from_slice(&find(&items, "os.json").data).unwrap();
+    assert_eq!((os["CurrentBuild"].as_str(), os["DisplayVersion"].is_null()), (Some("17763"), true));
+}
