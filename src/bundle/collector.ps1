@@ -111,6 +111,7 @@ $Jobs = @(
   @{ Path = 'containerd/version.txt'; Body = {
     $p = Get-ContainerdPaths
     if (-not (Test-Path -LiteralPath $p.Exe)) { throw ('containerd.exe not found (' + $p.Exe + ')') }
+    $ErrorActionPreference = 'Continue'
     (& $p.Exe --version 2>&1 | Out-String).TrimEnd() + "`n"
   } }
   @{ Path = 'containerd/config.toml'; Body = { Read-Text (Get-ContainerdPaths).Config } }
@@ -177,7 +178,7 @@ function Write-Item([string]$Path, $Text, $Err, [long]$Ms) {
   $hash = -join ($sha.ComputeHash($bytes) | ForEach-Object { $_.ToString('x2') })
   if ($Err) { $Err = Invoke-Redact ([string]$Err); $red += $script:RedactCount }
   $h = [ordered]@{ path = $Path; size = $bytes.Length; sha256 = $hash; error = $Err; redactions = $red; ms = $Ms }
-  $json = [regex]::Replace(($h | ConvertTo-Json -Compress), '[^\x20-\x7e]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+  $json = [regex]::Replace(($h | ConvertTo-Json -Compress), '[^\x20-\x7e]', [Text.RegularExpressions.MatchEvaluator] { param($m) '\u{0:x4}' -f [int][char]$m.Value })
   $sb = New-Object Text.StringBuilder
   [void]$sb.Append('@@HP-ITEM ').Append($json).Append("`n")
   $b64 = [Convert]::ToBase64String($bytes)
@@ -239,3 +240,5 @@ for ($i = 0; $i -lt $Jobs.Count; $i += $Parallel) {
 $done = [ordered]@{ items = $count; ms = $clock.ElapsedMilliseconds }
 [Console]::Out.Write('@@HP-DONE ' + ($done | ConvertTo-Json -Compress) + "`n")
 [Console]::Out.Flush()
+# A timed-out item's runspace may still be running: end the process rather than wait for it.
+[Environment]::Exit(0)
