@@ -26,8 +26,12 @@ def load():
         import tree_sitter_powershell  # noqa: F401
     except ImportError:
         print(f"ps-check: installing {' '.join(PINS)} into {os.path.relpath(PY_DIR, ROOT)}", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "--target", PY_DIR, *PINS], check=True)
+        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target", PY_DIR, *PINS]
+        # --target writes only into PY_DIR; an "externally managed" system Python (PEP 668) still
+        # refuses it on some pip versions, hence the second try.
+        if subprocess.run(cmd).returncode != 0 and subprocess.run(cmd + ["--break-system-packages"]).returncode != 0:
+            sys.exit("ps-check: could not pip-install " + " ".join(PINS)
+                     + "\nhint: install pip for this python3 (e.g. apt-get install python3-pip) and retry")
     import tree_sitter
     import tree_sitter_powershell
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))

@@ -13,6 +13,11 @@ pub const SOURCE: &str = include_str!("collector.ps1");
 /// recognises it by.
 pub const IDENT: &str = "# kubectl-hostprocess:collector/1";
 
+/// Upper bounds of the options (larger values are lowered to these).
+pub const MAX_TAIL_LINES: u32 = 1_000_000;
+pub const MAX_EVENT_HOURS: u32 = 24 * 366 * 10;
+pub const MAX_ITEM_TIMEOUT_SECS: u32 = 3600;
+
 /// Limits the collector applies on the node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectorOptions {
@@ -33,19 +38,20 @@ impl Default for CollectorOptions {
 /// The PowerShell script for these options. Its first line is `# kubectl-hostprocess:collector/1`.
 ///
 /// Each option is a line `$Name = <number> # option:<field>` in the script; only that number is
-/// replaced (values are clamped to at least 1).
+/// replaced (values are clamped to 1..=the `MAX_*` bounds).
 pub fn script(opts: &CollectorOptions) -> String {
+    // Bounded so that PowerShell's Int32 parameters (`Get-Content -Tail`, `WaitOne` in ms) hold them.
     let values = [
-        ("log_tail_lines", opts.log_tail_lines),
-        ("event_hours", opts.event_hours),
-        ("item_timeout_secs", opts.item_timeout_secs),
+        ("log_tail_lines", opts.log_tail_lines.clamp(1, MAX_TAIL_LINES)),
+        ("event_hours", opts.event_hours.clamp(1, MAX_EVENT_HOURS)),
+        ("item_timeout_secs", opts.item_timeout_secs.clamp(1, MAX_ITEM_TIMEOUT_SECS)),
     ];
     let mut out = String::with_capacity(SOURCE.len());
     for line in SOURCE.split_inclusive('\n') {
         let replaced = values.iter().find_map(|(field, value)| {
             let (assign, _) = line.split_once(&format!(" # option:{field}"))?;
             let (name, _) = assign.split_once(" = ")?;
-            Some(format!("{name} = {} # option:{field}\n", (*value).max(1)))
+            Some(format!("{name} = {value} # option:{field}\n"))
         });
         out.push_str(replaced.as_deref().unwrap_or(line));
     }
