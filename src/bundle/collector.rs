@@ -17,6 +17,8 @@ pub const IDENT: &str = "# kubectl-hostprocess:collector/1";
 pub const MAX_TAIL_LINES: u32 = 1_000_000;
 pub const MAX_EVENT_HOURS: u32 = 24 * 366 * 10;
 pub const MAX_ITEM_TIMEOUT_SECS: u32 = 3600;
+// The script waits `$ItemTimeoutSecs * 1000` ms through an Int32 parameter.
+const _: () = assert!((MAX_ITEM_TIMEOUT_SECS as u64) * 1000 < i32::MAX as u64);
 
 /// Limits the collector applies on the node.
 #[derive(Debug, Clone, PartialEq, Eq)]
