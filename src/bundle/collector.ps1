@@ -84,7 +84,7 @@ $Lib = {
     if (-not $exe) { $exe = Join-Path $env:ProgramFiles 'containerd\containerd.exe' }
     if (-not (Test-Path -LiteralPath $exe)) {
       $c = Get-Command containerd.exe -ErrorAction SilentlyContinue
-      if ($c) { $exe = $c.Source }
+      if ($c) { $exe = $c.Path }
     }
     if (-not $cfg) { $cfg = Join-Path $env:ProgramFiles 'containerd\config.toml' }
     @{ Exe = $exe; Config = $cfg }
