@@ -66,6 +66,10 @@ def check(parser, path):
 
 def main(argv):
     parser = load()
+    # The check must be able to fail: a broken script has to produce an error node.
+    if not problems(parser.parse(b"if ($a) { $b = @(1, 2\n")):
+        print("ps-check: the PowerShell grammar reported no error for a broken script", file=sys.stderr)
+        return 1
     files = argv or sorted(glob.glob(os.path.join(ROOT, "src", "**", "*.ps1"), recursive=True))
     if not files:
         print("ps-check: no .ps1 files under src/", file=sys.stderr)
