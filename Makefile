@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help build release test test-unit lint fmt demo dist krew-check bench fuzz fuzz-all clean
+.PHONY: help build release test test-unit lint fmt demo dist krew-check bench fuzz fuzz-all clean ps-check
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -28,6 +28,9 @@ lint: ## rustfmt and clippy, as CI runs them
 
 fmt: ## format the code
 	$(CARGO) fmt
+
+ps-check: ## PowerShell syntax check of src/**/*.ps1 (tree-sitter; pip-installs it into target/ps-check-py)
+	python3 scripts/ps-check.py
 
 demo: ## build, start the local cluster with the scenarios, run doctor against it
 	bash scripts/demo.sh

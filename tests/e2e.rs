@@ -1612,3 +1612,40 @@ fn an_exec_credential_plugin_runs_once_for_a_whole_exec() {
     assert!(leftovers(&ns).is_empty());
     let _ = kubectl(&["delete", "clusterrolebinding", "d-e2e-cred-runner"]);
 }
+
+// ---- #13 collector (helper A) ----
+
+/// The embedded collector script, run through `exec --powershell` on a fake Windows node (the
+/// testenv stand-in answers it), decodes into every item of the bundle layout.
+#[test]
+fn collector_script_over_exec_decodes_into_the_layout_items() {
+    use kubectl_hostprocess::bundle::{collector, frame};
+    let ns = namespace("a-e2e-collector");
+    let script = collector::script(&collector::CollectorOptions::default());
+    let out = plugin().args(["-n", &ns, "exec", "win-2019-a", "--powershell", &script]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let items = frame::decode(&out.stdout).unwrap_or_else(|e| panic!("{e}:\n{}", text(&out.stdout)));
+    for path in [
+        "os.json",
+        "services.json",
+        "containerd/version.txt",
+        "containerd/config.toml",
+        "hns/networks.json",
+        "hns/endpoints.json",
+        "disk.json",
+        "logs/kubelet.log",
+        "logs/containerd.log",
+        "logs/kube-proxy.log",
+        "logs/csi-proxy.log",
+        "events/scm.json",
+        "events/hyperv-compute.json",
+    ] {
+        assert!(items.iter().any(|i| i.path == path), "no {path} in {items:?}");
+    }
+    assert!(items.iter().any(|i| i.path.starts_with("cni")), "no CNI item");
+    assert!(items.iter().all(|i| i.error.is_some() || !i.data.is_empty()), "{items:?}");
+    let os = items.iter().find(|i| i.path == "os.json").unwrap();
+    let os: serde_json::Value = serde_json::from_slice(&os.data).unwrap();
+    assert_eq!(os["CurrentBuild"], "17763");
+    assert!(leftovers(&ns).is_empty());
+}
