@@ -17,18 +17,18 @@ pub enum LogsVia {
     Pod,
 }
 
-/// Logs of node services on Windows nodes.
-///
-/// First through the kubelet's NodeLogQuery endpoint (`GET /api/v1/nodes/NODE/proxy/logs/?query=…`)
-/// when you may `get nodes/proxy` and the node has it enabled (kubelet `enableSystemLogQuery`,
-/// off by default), else through a throwaway HostProcess pod that reads the logs on the node.
-/// Each node's path, and why, is said on stderr.
-///
-/// `get nodes/proxy` grants the whole kubelet API of every node: exec in any pod, read any pod's
-/// logs, run commands (kubernetes.io/docs/concepts/security/rbac-good-practices). Many clusters
-/// do not grant it; then the pod path is used (it needs what `exec` needs).
+/// `logs` flags; the command's one-line help is its `Command` variant's.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  kubectl hostprocess logs win-1 --query kubelet --tail 200\n  \
+#[command(after_help = "Paths (said on stderr for each node, with the reason):\n  \
+     1. the kubelet's NodeLogQuery: GET /api/v1/nodes/NODE/proxy/logs/?query=…, when you may `get nodes/proxy` \
+     and the node enables it (KubeletConfiguration enableSystemLogHandler and enableSystemLogQuery; the latter \
+     is off by default);\n  \
+     2. otherwise a throwaway HostProcess pod that reads the log on the node (it needs what `exec` needs).\n\n\
+     Permission: `get nodes/proxy` grants the whole kubelet API of every node: exec in any pod, read any pod's \
+     logs and the node's files, run commands in containers. Many clusters do not grant it; then path 2 is used.\n\n\
+     Through a pod, a service's log is its file (C:\\k\\SVC.log, C:\\var\\log\\SVC\\SVC.log, \
+     C:\\var\\log\\SVC.log), else its events (event-log provider SVC); the kubelet reads its provider, else C:\\var\\log. A query with / or \\ is a file.\n\n\
+     Examples:\n  kubectl hostprocess logs win-1 --query kubelet --tail 200\n  \
      kubectl hostprocess logs --all-nodes --query containerd --since 1h --pattern 'error|failed'\n  \
      kubectl hostprocess logs win-1 --query 'C:\\var\\log\\calico\\felix.log' --via pod")]
 pub struct LogsArgs {

@@ -42,18 +42,13 @@ pub fn choose(nodes: &[Node], req: &Request, version: Option<&str>) -> Result<Ve
         let why: Vec<String> = r.reasons.iter().map(|x| x.message.clone()).collect();
         Target { name: r.name, pod_ok: if r.host_process_ready { Ok(()) } else { Err(why.join("; ")) } }
     };
+    check_selection(req)?;
     if req.by_selection() {
-        if !req.nodes.is_empty() {
-            return Err(Error::Usage("give node names, or --all-nodes / -l, not both".into()));
-        }
         let out: Vec<Target> = nodes.iter().filter(|n| node_os(n) == "windows").map(target).collect();
         if out.is_empty() {
             return Err(Error::Usage("no Windows node matches".into()));
         }
         return Ok(out);
-    }
-    if req.nodes.is_empty() {
-        return Err(Error::Usage("name a Windows node, or use --all-nodes or -l SELECTOR".into()));
     }
     let mut out: Vec<Target> = Vec::new();
     for name in &req.nodes {
@@ -70,6 +65,15 @@ pub fn choose(nodes: &[Node], req: &Request, version: Option<&str>) -> Result<Ve
         }
     }
     Ok(out)
+}
+
+/// Node names, or `--all-nodes` / `-l`: one of the two.
+fn check_selection(req: &Request) -> Result<()> {
+    match (req.by_selection(), req.nodes.is_empty()) {
+        (true, false) => Err(Error::Usage("give node names, or --all-nodes / -l, not both".into())),
+        (false, true) => Err(Error::Usage("name a Windows node, or use --all-nodes or -l SELECTOR".into())),
+        _ => Ok(()),
+    }
 }
 
 /// Why every node goes through a pod before any request, if it does: `--via pod`, or a file
@@ -153,6 +157,7 @@ pub async fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<ExitCode> {
     let mut signals = Signals::new();
     let (query, since) = query_of(args, SystemTime::now())?;
     let req = Request { keep: false, ..super::node_request(&args.select, &args.pod) };
+    check_selection(&req)?;
     let (kube, version, nodes) = interruptible(&mut signals, async {
         let kube = kube::connect(global).await?;
         let (version, nodes) = read_nodes(&kube, &req).await?;
