@@ -1870,3 +1870,39 @@ fn d_logs_through_node_log_query_and_the_fallback_decision() {
     assert!(leftovers(&ns).is_empty());
     drop(fakes);
 }
+
+/// A service that logs to the event log: the stand-in answers from events the test records in
+/// the shape `Get-WinEvent | Select-Object TimeCreated,Id,LevelDisplayName,ProviderName,Message |
+/// ConvertTo-Json` has under Windows PowerShell 5.1 (synthetic values; newest first).
+#[test]
+fn d_logs_of_a_service_that_logs_to_the_event_log() {
+    let ns = namespace("d-logs-events");
+    let node = "win-2025-a";
+    d_node_drive(&ns, node);
+    let provider = format!("d-evt-{}", std::process::id());
+    let events = serde_json::json!([
+        {"TimeCreated": "/Date(1764547200000)/", "Id": 7, "LevelDisplayName": "Error", "ProviderName": provider,
+         "Message": "The service failed:\r\naccess denied"},
+        {"TimeCreated": "/Date(1764543600000)/", "Id": 1, "LevelDisplayName": "Information", "ProviderName": provider,
+         "Message": "The service started."}
+    ]);
+    let dir = d_state().join("winhost/nodes").join(node).join("winevent");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{provider}.json"));
+    std::fs::write(&file, events.to_string()).unwrap();
+    let logs = |extra: &[&str]| {
+        let out = plugin().args(["-n", &ns, "logs", node, "--query", &provider, "--via", "pod"]).args(extra).output();
+        let out = out.unwrap();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let started = format!("2025-11-30T23:00:00.000Z Information {provider}[1]: The service started.\n");
+    let failed = format!("2025-12-01T00:00:00.000Z Error {provider}[7]: The service failed: access denied\n");
+    let (code, out, err) = logs(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, format!("{started}{failed}"), "oldest first, one line each");
+    assert!(err.contains(&format!("source: event log, provider {provider}")), "{err}");
+    assert_eq!(logs(&["--tail", "1"]).1, failed);
+    assert_eq!(logs(&["--pattern", "STARTED"]).1, started);
+    let _ = std::fs::remove_file(&file);
+    assert!(leftovers(&ns).is_empty());
+}

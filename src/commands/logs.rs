@@ -21,6 +21,7 @@ use crate::exec::spec::powershell;
 use crate::kube::node_logs::{Answer, LogQuery, check_service_name, classify, fetch, may_proxy};
 use crate::kube::{self, Kube, collect};
 use crate::nodes::node_report;
+use crate::output::escape::terminal_safe_line;
 use crate::snapshot::{node_name, node_os};
 
 /// The script the throwaway pod runs; `__ARGS__` becomes its arguments (see [`script_for`]).
@@ -208,10 +209,12 @@ pub async fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<ExitCode> {
                     }
                     (Answer::Failed(e), LogsVia::Api) => results.push((node, Err(e))),
                     (Answer::NotServed(why), _) => {
-                        crate::stderr_line!("[{node}] {why}: using a throwaway pod");
+                        // The reason may quote the node's answer: text from the cluster.
+                        crate::stderr_line!("[{node}] {}: using a throwaway pod", terminal_safe_line(&why));
                         by_pod.push(t);
                     }
                     (Answer::Failed(e), _) => {
+                        let e = terminal_safe_line(&e.to_string()).into_owned();
                         crate::stderr_line!("[{node}] NodeLogQuery failed ({e}): using a throwaway pod");
                         by_pod.push(t);
                     }
@@ -295,7 +298,11 @@ fn finish(results: Vec<(String, NodeResult)>, fanout: bool) -> Result<ExitCode> 
         match r {
             Ok(true) => ok += 1,
             Ok(false) => crate::stderr_line!("[{node}] no log read (see the node's lines above)"),
-            Err(e) => crate::stderr_line!("[{node}] error: {e}\n[{node}] hint: {}", e.hint()),
+            Err(e) => crate::stderr_line!(
+                "[{node}] error: {}\n[{node}] hint: {}",
+                terminal_safe_line(&e.to_string()),
+                terminal_safe_line(&e.hint())
+            ),
         }
     }
     crate::stderr_line!("{ok} of {total} node(s) read.");
