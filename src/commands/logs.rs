@@ -18,7 +18,7 @@ use crate::exec::session::{self, interruptible};
 use crate::exec::signals::Signals;
 use crate::exec::sink::{Sink, pump};
 use crate::exec::spec::powershell;
-use crate::kube::node_logs::{Answer, LogQuery, check_service_name, classify, fetch, may_proxy};
+use crate::kube::node_logs::{Answer, LogQuery, MAX_ANSWER_BYTES, check_service_name, classify, fetch, may_proxy};
 use crate::kube::{self, Kube, collect};
 use crate::nodes::node_report;
 use crate::output::escape::terminal_safe_line;
@@ -186,8 +186,11 @@ pub async fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<ExitCode> {
             .map(|t| {
                 let (kube, query) = (&kube, &query);
                 async move {
-                    let answer = classify(query, fetch(kube, &t.name, query).await);
-                    (t, answer)
+                    let (answer, cut) = match fetch(kube, &t.name, query).await {
+                        Ok((body, cut)) => (classify(query, Ok(body)), cut),
+                        Err(e) => (classify(query, Err(e)), false),
+                    };
+                    (t, answer, cut)
                 }
             })
             .buffered(req.max_concurrency.max(1));
@@ -195,12 +198,18 @@ pub async fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<ExitCode> {
         // In the nodes' order, each printed as soon as it and those before it are in.
         let print_all = async move {
             let mut answers = std::pin::pin!(answers);
-            while let Some((t, answer)) = answers.next().await {
+            while let Some((t, answer, cut)) = answers.next().await {
                 let node = t.name.clone();
                 match (answer, args.via) {
                     (Answer::Logs(body), _) => {
                         crate::stderr_line!("[{node}] logs via NodeLogQuery");
                         pump(body.as_bytes(), sink(&node), false).await;
+                        if cut {
+                            crate::stderr_line!(
+                                "[{node}] the answer was cut after {} MiB: narrow it with --tail or --since",
+                                MAX_ANSWER_BYTES >> 20
+                            );
+                        }
                         results.push((node, Ok(true)));
                     }
                     (Answer::NotServed(why), LogsVia::Api) => {

@@ -136,13 +136,25 @@ pub fn classify(q: &LogQuery, result: Result<String>) -> Answer {
     }
 }
 
+/// The most of one node's answer kept in memory (the kubelet caps a query at 30 s, not bytes).
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+
 /// GET the node's logs through the API server (bounded by --request-timeout; the kubelet
-/// itself stops a query after 30 s).
-pub async fn fetch(kube: &Kube, node: &str, q: &LogQuery) -> Result<String> {
+/// itself stops a query after 30 s): the answer (lossy UTF-8) and whether it was cut at
+/// [`MAX_ANSWER_BYTES`].
+pub async fn fetch(kube: &Kube, node: &str, q: &LogQuery) -> Result<(String, bool)> {
     let req = http::Request::get(path(node, q))
         .body(Vec::new())
         .map_err(|e| Error::Request(format!("get nodes/proxy: {e}")))?;
-    kube.call(Action::new("get", "nodes/proxy", None), kube.client.request_text(req)).await
+    let read = async {
+        let stream = kube.client.request_stream(req).await?;
+        super::collect::read_body(stream, MAX_ANSWER_BYTES).await.map_err(kube::Error::ReadEvents)
+    };
+    let (body, cut) = match kube.call(Action::new("get", "nodes/proxy", None), read).await? {
+        super::collect::Body::Whole(b) => (b, false),
+        super::collect::Body::Cut(b) => (b, true),
+    };
+    Ok((String::from_utf8_lossy(&body).into_owned(), cut))
 }
 
 /// May the user `get nodes/proxy` (cluster-wide)? `Ok(None)` when allowed, else the reason.
