@@ -1906,3 +1906,28 @@ fn d_logs_of_a_service_that_logs_to_the_event_log() {
     let _ = std::fs::remove_file(&file);
     assert!(leftovers(&ns).is_empty());
 }
+
+/// Ctrl-C while a node's log is streaming (stdout not read, so the stream stalls): exit 130 and
+/// the throwaway pod is deleted.
+#[test]
+fn d_logs_interrupted_while_streaming_leaves_no_pod() {
+    let ns = namespace("d-logs-sigint");
+    let node = "win-2022-a";
+    let big = d_node_drive(&ns, node).join("k").join(format!("{}.log", d_marker("big")));
+    let line = format!("I0101 00:00:00.000000 1 x.go:1] {}\n", "x".repeat(200));
+    d_append(&big, &line.repeat(100_000)); // 20 MB
+    let query = format!("C:\\k\\{}", big.file_name().unwrap().to_str().unwrap());
+    let mut child = plugin()
+        .args(["-n", &ns, "logs", node, "--query", &query])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_pod(&ns, Some("Running"));
+    std::thread::sleep(Duration::from_millis(1500)); // the log is streaming into a full pipe
+    signal(child.id(), "INT");
+    let st = wait_exit(&mut child, Duration::from_secs(20));
+    let _ = std::fs::remove_file(&big);
+    assert_eq!(st.code(), Some(130));
+    assert!(leftovers(&ns).is_empty(), "SIGINT left a pod");
+}
