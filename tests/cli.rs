@@ -868,7 +868,8 @@ fn logs_help_names_the_paths_and_what_nodes_proxy_grants() {
     for needle in [
         "NodeLogQuery",
         "`get nodes/proxy` grants the whole kubelet API",
-        "exec in any pod",
+        "command execution in every pod",
+        "bypassing audit logging and admission control",
         "--query <SERVICE|PATH>",
         "--tail <N>",
         "--since <DURATION>",

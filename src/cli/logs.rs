@@ -24,8 +24,9 @@ pub enum LogsVia {
      and the node enables it (KubeletConfiguration enableSystemLogHandler and enableSystemLogQuery; the latter \
      is off by default);\n  \
      2. otherwise a throwaway HostProcess pod that reads the log on the node (it needs what `exec` needs).\n\n\
-     Permission: `get nodes/proxy` grants the whole kubelet API of every node: exec in any pod, read any pod's \
-     logs and the node's files, run commands in containers. Many clusters do not grant it; then path 2 is used.\n\n\
+     Permission: `get nodes/proxy` grants the whole kubelet API of the nodes: command execution in every pod \
+     on them, bypassing audit logging and admission control (kubernetes.io/docs/concepts/security/\
+     rbac-good-practices). Many clusters do not grant it; then path 2 is used.\n\n\
      Through a pod, a service's log is its file (C:\\k\\SVC.log, C:\\var\\log\\SVC\\SVC.log, \
      C:\\var\\log\\SVC.log), else its events (event-log provider SVC); the kubelet reads its provider, else C:\\var\\log. A query with / or \\ is a file.\n\n\
      Examples:\n  kubectl hostprocess logs win-1 --query kubelet --tail 200\n  \
