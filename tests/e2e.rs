@@ -1658,37 +1658,43 @@ fn d_lines_with(s: &str, marker: &str) -> Vec<String> {
 #[test]
 fn d_logs_through_a_pod_with_tail_pattern_and_since() {
     let ns = namespace("d-logs-pod");
-    // Plain --tail needs the last lines to be this test's: a node the other logs tests leave alone.
     let node = "win-2019-a";
     let m = d_marker("kubelet");
-    let log = d_node_drive(&ns, node).join("k/kubelet.log");
+    let drive = d_node_drive(&ns, node);
     let (old, error, recent) = (
         format!("I{} 1 kubelet.go:1] {m} old line", d_klog_time("-2 hours")),
         format!("E{} 1 kubelet.go:2] {m} error: failed to sync pod", d_klog_time("-1 minute")),
         format!("I{} 1 kubelet.go:3] {m} recent line", d_klog_time("now")),
     );
-    d_append(&log, &format!("{old}\n{error}\n{recent}\n"));
-    let logs = |extra: &[&str]| {
-        let out = plugin().args(["-n", &ns, "logs", node, "--query", "kubelet"]).args(extra).output().unwrap();
+    let lines = format!("{old}\n{error}\n{recent}\n");
+    // C:\k\kubelet.log (other tests may write there too: appended, read through the marker) and a
+    // service of this test's own, found the same way (C:\k\SVC.log), for the plain --tail.
+    d_append(&drive.join("k/kubelet.log"), &lines);
+    let svc = d_marker("svc");
+    d_append(&drive.join(format!("k/{svc}.log")), &format!("I0101 00:00:00.000000 1 x.go:1] first\n{lines}"));
+    let logs = |query: &str, extra: &[&str]| {
+        let out = plugin().args(["-n", &ns, "logs", node, "--query", query]).args(extra).output().unwrap();
         (out.status.code(), text(&out.stdout), text(&out.stderr))
     };
-    // The last three lines are the test's; the path and the file read are said on stderr.
-    let (code, out, err) = logs(&["--tail", "3"]);
+    let (code, out, err) = logs(&svc, &["--tail", "3"]);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(out, format!("{old}\n{error}\n{recent}\n"));
+    assert_eq!(out, lines);
     assert!(err.contains(&format!("[{node}] ")) && err.contains("using a throwaway pod"), "{err}");
+    assert!(err.contains(&format!("source: C:\\k\\{svc}.log")), "{err}");
+    // The kubelet's log; --pattern (case-insensitive .NET regex on Windows), --since by the klog
+    // time, --tail after --pattern.
+    let (code, out, err) = logs("kubelet", &["--pattern", &format!("{m}.*ERROR")]);
+    assert_eq!((code, out), (Some(0), format!("{error}\n")), "{err}");
     assert!(err.contains("source: C:\\k\\kubelet.log"), "{err}");
-    // --pattern (case-insensitive .NET regex on Windows), --since by the klog time, --tail after --pattern.
-    let (code, out, _) = logs(&["--pattern", &format!("{m}.*ERROR")]);
-    assert_eq!((code, out), (Some(0), format!("{error}\n")));
-    let (_, out, _) = logs(&["--since", "1h", "--pattern", &m]);
+    let (_, out, _) = logs("kubelet", &["--since", "1h", "--pattern", &m]);
     assert_eq!(out, format!("{error}\n{recent}\n"));
-    let (_, out, _) = logs(&["--tail", "1", "--pattern", &m]);
+    let (_, out, _) = logs("kubelet", &["--tail", "1", "--pattern", &m]);
     assert_eq!(out, format!("{recent}\n"));
     // A service with no log on the node: exit 1, the node says where it looked.
-    let out = plugin().args(["-n", &ns, "logs", node, "--query", "d-no-such-svc"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("no log of d-no-such-svc on this node"), "{}", text(&out.stderr));
+    let (code, _, err) = logs("d-no-such-svc", &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("no log of d-no-such-svc on this node"), "{err}");
+    let _ = std::fs::remove_file(drive.join(format!("k/{svc}.log")));
     assert!(leftovers(&ns).is_empty());
 }
 
