@@ -34,6 +34,18 @@ function Get-LineTime([string]$line) {
     return $null
 }
 
+# The lines of one chunk that pass --since and --pattern; a line without a time keeps the
+# verdict of the line before it ($script:keep).
+function Select-Matching($chunk) {
+    foreach ($line in $chunk) {
+        if ($null -ne $script:since) {
+            $t = Get-LineTime $line
+            if ($null -ne $t) { $script:keep = ($t -ge $script:since) }
+        }
+        if ($script:keep -and ($script:pattern -eq '' -or $line -match $script:pattern)) { $line }
+    }
+}
+
 function Write-FileLog([string]$path) {
     [Console]::Error.WriteLine("source: $path")
     if ($null -eq $script:since -and $script:pattern -eq '') {
@@ -44,25 +56,24 @@ function Write-FileLog([string]$path) {
         }
         return
     }
-    $keep = ($null -eq $script:since)
-    $lines = Get-Content -LiteralPath $path -Encoding UTF8 -ReadCount 1000 | ForEach-Object {
-        foreach ($line in $_) {
-            if ($null -ne $script:since) {
-                $t = Get-LineTime $line
-                if ($null -ne $t) { $keep = ($t -ge $script:since) }
-            }
-            if ($keep -and ($script:pattern -eq '' -or $line -match $script:pattern)) { $line }
-        }
+    $script:keep = ($null -eq $script:since)
+    # Streamed: memory stays at --tail lines whatever the file's size.
+    if ($null -ne $script:tail) {
+        Get-Content -LiteralPath $path -Encoding UTF8 -ReadCount 1000 | ForEach-Object { Select-Matching $_ } | Select-Object -Last $script:tail
+    } else {
+        Get-Content -LiteralPath $path -Encoding UTF8 -ReadCount 1000 | ForEach-Object { Select-Matching $_ }
     }
-    if ($null -ne $script:tail) { $lines | Select-Object -Last $script:tail } else { $lines }
 }
 
 function Write-Events([string]$provider) {
     [Console]::Error.WriteLine("source: event log, provider $provider")
     $filter = @{ ProviderName = $provider }
     if ($null -ne $script:since) { $filter['StartTime'] = $script:since.ToLocalTime() }
+    if ($script:tail -eq 0) { return }
     # Newest first: --tail keeps the first N that match, printed oldest first.
-    $events = Get-WinEvent -FilterHashtable $filter -ErrorAction SilentlyContinue
+    $max = @{}
+    if ($null -ne $script:tail -and $script:pattern -eq '') { $max['MaxEvents'] = [long]$script:tail }
+    $events = Get-WinEvent -FilterHashtable $filter @max -ErrorAction SilentlyContinue
     $selected = @($events | Where-Object { $script:pattern -eq '' -or $_.Message -match $script:pattern })
     if ($null -ne $script:tail) { $selected = @($selected | Select-Object -First $script:tail) }
     [array]::Reverse($selected)
@@ -73,7 +84,8 @@ function Write-Events([string]$provider) {
 }
 
 try {
-    [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false
+    # UTF-8 out; a process without a console cannot set it (the handle is invalid): then as it is.
+    try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch { }
     $a = ConvertFrom-Json $ArgsJson
     $query = [string]$a.query
     $script:tail = $null
