@@ -260,6 +260,10 @@ async fn by_pod_path(
     for t in targets {
         match &t.pod_ok {
             Ok(()) => names.push(t.name.clone()),
+            // As `exec`: skipped when chosen by selection, an error when named.
+            Err(reason) if req.by_selection() => {
+                crate::stderr_line!("skipping node {}: {}", t.name, terminal_safe_line(reason))
+            }
             Err(reason) => results
                 .push((t.name.clone(), Err(Error::NodeNotReady { node: t.name.clone(), reason: reason.clone() }))),
         }
