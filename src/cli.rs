@@ -385,7 +385,7 @@ mod pods;
 pub use crate::flag_values::{MAX_CONCURRENCY, MAX_DURATION, parse_concurrency, parse_duration};
 pub use collect::CollectArgs;
 pub use cp::CpArgs;
-pub use logs::LogsArgs;
+pub use logs::{LogsArgs, LogsVia};
 pub use pods::{NodeSelection, PodArgs};
 
 #[cfg(test)]

@@ -76,6 +76,9 @@ pub enum Error {
     PodStart { pod: String, reason: String, hint: String },
     #[error("timed out after {secs}s {what}")]
     Timeout { secs: u64, what: String, hint: String },
+    /// `logs --via api` on a node whose kubelet does not serve NodeLogQuery for the query.
+    #[error("node \"{node}\": {reason}")]
+    NodeLogQueryUnavailable { node: String, reason: String },
     #[error("interrupted")]
     Interrupted,
     #[error("{0}")]
@@ -101,7 +104,8 @@ impl Error {
             | Error::Unauthorized { .. }
             | Error::Api { .. }
             | Error::Request(_)
-            | Error::PodSecurity { .. } => ExitCode::Cluster,
+            | Error::PodSecurity { .. }
+            | Error::NodeLogQueryUnavailable { .. } => ExitCode::Cluster,
             Error::PodStart { .. } | Error::Timeout { .. } => ExitCode::Findings,
             Error::Interrupted => ExitCode::Interrupted,
         }
@@ -155,6 +159,9 @@ impl Error {
                 "run in a namespace whose Pod Security level is privileged (-n NAMESPACE); this plugin never relabels namespaces".into()
             }
             Error::PodStart { hint, .. } | Error::Timeout { hint, .. } => hint.clone(),
+            Error::NodeLogQueryUnavailable { .. } => {
+                "use --via pod (or auto), or set enableSystemLogHandler and enableSystemLogQuery to true in the node's KubeletConfiguration".into()
+            }
             Error::Interrupted => "the throwaway pod was deleted".into(),
             Error::Io(_) => "retry with -v for details".into(),
         }

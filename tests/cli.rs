@@ -959,3 +959,55 @@ fn a_bundle_without_a_node_part_reads_as_the_dump_it_holds() {
     assert_eq!(got, want);
     assert!(!err.contains("the bundle holds") && !err_dir.contains("the bundle holds"), "{err}");
 }
+
+// ---- #13 logs (helper D) ----
+
+/// `logs --help` says which paths it takes and what `get nodes/proxy` grants.
+#[test]
+fn logs_help_names_the_paths_and_what_nodes_proxy_grants() {
+    let out = bin().args(["logs", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "NodeLogQuery",
+        "`get nodes/proxy` grants the whole kubelet API",
+        "command execution in every pod",
+        "bypassing audit logging and admission control",
+        "--query <SERVICE|PATH>",
+        "--tail <N>",
+        "--since <DURATION>",
+        "--pattern <REGEX>",
+        "--via <VIA>",
+        "enableSystemLogQuery",
+    ] {
+        assert!(help.contains(needle), "{needle:?} missing from:\n{help}");
+    }
+}
+
+/// Flag mistakes are usage errors (exit 2) before any request: no kubeconfig is read.
+#[test]
+fn logs_flag_mistakes_are_usage_errors_before_any_request() {
+    let no_config = |args: &[&str]| {
+        let out = bin().env("KUBECONFIG", "/nonexistent/d-logs-kubeconfig").args(args).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = no_config(&["logs", "--query", "kubelet"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("name a Windows node, or use --all-nodes or -l SELECTOR"), "{err}");
+    let (code, err) = no_config(&["logs", "win-1", "--all-nodes", "--query", "kubelet"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not both"), "{err}");
+    let (code, err) = no_config(&["logs", "win-1", "--query", "kubelet;rm -rf x"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--query: service name") && err.contains("or give a file path"), "{err}");
+    let (code, _) = no_config(&["logs", "win-1", "--query", "kubelet", "--tail", "100001"]);
+    assert_eq!(code, Some(2));
+    let (code, _) = no_config(&["logs", "win-1", "--query", "kubelet", "--via", "ssh"]);
+    assert_eq!(code, Some(2));
+    let (code, _) = no_config(&["logs", "win-1"]);
+    assert_eq!(code, Some(2), "--query is required");
+    // A valid command line gets as far as the kubeconfig.
+    let (code, err) = no_config(&["logs", "win-1", "--query", "C:\\var\\log\\x.log", "--tail", "5"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot read kubeconfig"), "{err}");
+}

@@ -1649,3 +1649,330 @@ fn collector_script_over_exec_decodes_into_the_layout_items() {
     assert_eq!(os["CurrentBuild"], "17763");
     assert!(leftovers(&ns).is_empty());
 }
+
+// ---- #13 logs (helper D) ----
+
+/// The testenv's state directory (next to admin.kubeconfig).
+fn d_state() -> PathBuf {
+    env().kubeconfig.parent().unwrap().to_path_buf()
+}
+
+/// A marker no other test writes.
+fn d_marker(what: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("d-{what}-{}-{nanos}", std::process::id())
+}
+
+/// `date -u` of now minus `ago`, in klog's header form (`MMDD HH:MM:SS`).
+fn d_klog_time(ago: &str) -> String {
+    let out = Command::new("date").args(["-u", "-d", ago, "+%m%d %H:%M:%S"]).output().unwrap();
+    text(&out.stdout).trim().to_string()
+}
+
+/// The fake node's C:\ (testenv/winhost), seeded first: a script run on the node seeds it, so
+/// nothing the test plants keeps the seed out.
+fn d_node_drive(ns: &str, node: &str) -> PathBuf {
+    let c = d_state().join("winhost/nodes").join(node).join("C");
+    if !c.is_dir() {
+        let _ = plugin().args(["-n", ns, "logs", node, "--query", "d-seed", "--via", "pod"]).output().unwrap();
+    }
+    assert!(c.is_dir(), "{} was not seeded", c.display());
+    c
+}
+
+/// Append lines to a file (other tests may have planted the same log: keep theirs).
+fn d_append(path: &Path, lines: &str) {
+    use std::io::Write;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+    f.write_all(lines.as_bytes()).unwrap();
+}
+
+fn d_lines_with(s: &str, marker: &str) -> Vec<String> {
+    s.lines().filter(|l| l.contains(marker)).map(str::to_string).collect()
+}
+
+#[test]
+fn d_logs_through_a_pod_with_tail_pattern_and_since() {
+    let ns = namespace("d-logs-pod");
+    let node = "win-2019-a";
+    let m = d_marker("kubelet");
+    let drive = d_node_drive(&ns, node);
+    let (old, error, recent) = (
+        format!("I{} 1 kubelet.go:1] {m} old line", d_klog_time("-2 hours")),
+        format!("E{} 1 kubelet.go:2] {m} error: failed to sync pod", d_klog_time("-1 minute")),
+        format!("I{} 1 kubelet.go:3] {m} recent line", d_klog_time("now")),
+    );
+    let lines = format!("{old}\n{error}\n{recent}\n");
+    // C:\k\kubelet.log (other tests may write there too: appended, read through the marker) and a
+    // service of this test's own, found the same way (C:\k\SVC.log), for the plain --tail.
+    d_append(&drive.join("k/kubelet.log"), &lines);
+    let svc = d_marker("svc");
+    d_append(&drive.join(format!("k/{svc}.log")), &format!("I0101 00:00:00.000000 1 x.go:1] first\n{lines}"));
+    let logs = |query: &str, extra: &[&str]| {
+        let out = plugin().args(["-n", &ns, "logs", node, "--query", query]).args(extra).output().unwrap();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let (code, out, err) = logs(&svc, &["--tail", "3"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, lines);
+    assert!(err.contains(&format!("[{node}] ")) && err.contains("using a throwaway pod"), "{err}");
+    assert!(err.contains(&format!("source: C:\\k\\{svc}.log")), "{err}");
+    // The kubelet's log; --pattern (case-insensitive .NET regex on Windows), --since by the klog
+    // time, --tail after --pattern.
+    let (code, out, err) = logs("kubelet", &["--pattern", &format!("{m}.*ERROR")]);
+    assert_eq!((code, out), (Some(0), format!("{error}\n")), "{err}");
+    assert!(err.contains("source: C:\\k\\kubelet.log"), "{err}");
+    let (_, out, _) = logs("kubelet", &["--since", "1h", "--pattern", &m]);
+    assert_eq!(out, format!("{error}\n{recent}\n"));
+    let (_, out, _) = logs("kubelet", &["--tail", "1", "--pattern", &m]);
+    assert_eq!(out, format!("{recent}\n"));
+    // A service with no log on the node: exit 1, the node says where it looked.
+    let (code, _, err) = logs("d-no-such-svc", &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("no log of d-no-such-svc on this node"), "{err}");
+    let _ = std::fs::remove_file(drive.join(format!("k/{svc}.log")));
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn d_logs_fan_out_prefixes_each_nodes_lines() {
+    let ns = namespace("d-logs-fanout");
+    let m = d_marker("fanout");
+    for node in ["win-2022-b", "win-2025-a"] {
+        let log = d_node_drive(&ns, node).join("k/kubelet.log");
+        d_append(&log, &format!("I{} 1 kubelet.go:9] {m} on {node}\n", d_klog_time("now")));
+    }
+    let out = plugin()
+        .args(["-n", &ns, "logs", "-l", "kubernetes.io/hostname in (win-2022-b,win-2025-a,win-old-runtime)"])
+        .args(["--query", "kubelet", "--pattern", &m])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let mut lines = d_lines_with(&stdout, &m);
+    lines.sort();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    for (line, node) in lines.iter().zip(["win-2022-b", "win-2025-a"]) {
+        assert!(line.starts_with(&format!("[{node}] I")) && line.ends_with(&format!("{m} on {node}")), "{line}");
+    }
+    assert!(stderr.contains("2 of 2 node(s) read."), "{stderr}");
+    // Chosen by selection, a node that can be read neither way is skipped, as `exec` skips it.
+    assert!(stderr.contains("skipping node win-old-runtime: "), "{stderr}");
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn d_logs_without_nodes_proxy_uses_a_pod_and_api_only_is_forbidden() {
+    let ns = namespace("d-logs-rbac");
+    let dir = tempfile::tempdir().unwrap();
+    let rules = r#"- {apiGroups: [""], resources: [pods], verbs: [create, list, watch, delete]}
+- {apiGroups: [""], resources: [pods/exec], verbs: [create, get]}
+- {apiGroups: [""], resources: [events], verbs: [list, watch]}"#;
+    let kc = service_account_kubeconfig(&ns, "d-logs", rules, dir.path());
+    let m = d_marker("rbac");
+    d_append(&d_node_drive(&ns, "win-2022-b").join("k/kubelet.log"), &format!("I0101 00:00:00.000000 1 x.go:1] {m}\n"));
+    let out = plugin()
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args(["logs", "win-2022-b", "--query", "kubelet", "--pattern", &m])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(d_lines_with(&text(&out.stdout), &m).len(), 1);
+    assert!(
+        err.contains("[win-2022-b] you may not get nodes/proxy, which NodeLogQuery needs")
+            && err.contains("using a throwaway pod"),
+        "{err}"
+    );
+    let out = plugin()
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .args(["logs", "win-2022-b", "--query", "kubelet", "--via", "api"])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("forbidden: cannot get nodes/proxy"), "{err}");
+    assert!(!err.contains("created on node"), "{err}");
+    assert!(leftovers(&ns).is_empty());
+}
+
+/// Fake kubelets (testenv/fake-kubelet-logs.py) behind cordoned fake Windows nodes, deleted on drop.
+struct DFakeKubelets {
+    nodes: Vec<String>,
+    servers: Vec<std::process::Child>,
+}
+
+impl Drop for DFakeKubelets {
+    fn drop(&mut self) {
+        for n in &self.nodes {
+            let _ = kubectl(&["delete", "node", n, "--wait=false"]);
+        }
+        for s in &mut self.servers {
+            let _ = s.kill();
+            let _ = s.wait();
+        }
+    }
+}
+
+/// Start one fake kubelet per mode over `root` (the node's C:\) and a cordoned Windows node for
+/// each (InternalIP and kubelet port pointing at it: the API server proxies nodes/NAME/proxy there).
+fn d_fake_kubelets(root: &Path, modes: &[&str]) -> DFakeKubelets {
+    use std::io::BufRead;
+    let mut f = DFakeKubelets { nodes: vec![], servers: vec![] };
+    let mut yaml = String::new();
+    for mode in modes {
+        let mut child = Command::new("python3")
+            .arg(repo().join("testenv/fake-kubelet-logs.py"))
+            .args(["--root", root.to_str().unwrap(), "--mode", mode])
+            .env("TESTENV_STATE", d_state())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        f.servers.push(child);
+        let v: serde_json::Value = serde_json::from_str(&first).expect("the fake kubelet's address");
+        let name = format!("d-nlq-{mode}-{}", std::process::id());
+        yaml.push_str(&format!(
+            "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels: {{kubernetes.io/os: windows, \
+             node.kubernetes.io/windows-build: \"10.0.20348\", testenv.local/d-fake-kubelet: \"true\"}}\n\
+             spec: {{unschedulable: true}}\nstatus:\n  addresses: [{{type: InternalIP, address: \"{}\"}}]\n  \
+             daemonEndpoints: {{kubeletEndpoint: {{Port: {}}}}}\n  conditions: [{{type: Ready, status: \"True\", \
+             reason: KubeletReady, message: ok}}]\n  nodeInfo: {{architecture: amd64, bootID: \"\", \
+             containerRuntimeVersion: \"containerd://1.7.20\", kernelVersion: 10.0.20348.2762, kubeProxyVersion: \"\", \
+             kubeletVersion: v1.36.3, machineID: \"\", operatingSystem: windows, osImage: Windows Server 2022 \
+             Datacenter, systemUUID: \"\"}}\n",
+            v["address"].as_str().unwrap(),
+            v["port"]
+        ));
+        f.nodes.push(name);
+    }
+    let file = root.parent().unwrap().join("nodes.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let out = kubectl(&["create", "-f", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    f
+}
+
+#[test]
+fn d_logs_through_node_log_query_and_the_fallback_decision() {
+    let ns = namespace("d-logs-nlq");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("C");
+    let m = d_marker("nlq");
+    d_append(
+        &root.join("var/log/kubelet/kubelet.log"),
+        &format!("I0101 00:00:00.000000 1 x.go:1] {m} via the kubelet\n"),
+    );
+    let fakes = d_fake_kubelets(&root, &["query", "listing", "disabled"]);
+    let (query, listing, disabled) = (&fakes.nodes[0], &fakes.nodes[1], &fakes.nodes[2]);
+    let logs = |args: &[&str]| {
+        let out = plugin().args(["-n", &ns, "logs", "--query", "kubelet"]).args(args).output().unwrap();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    // Enabled: the kubelet's answer, through the API server; no pod (the node is cordoned).
+    let (code, out, err) = logs(&[query]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, format!("I0101 00:00:00.000000 1 x.go:1] {m} via the kubelet\n"));
+    assert!(err.contains(&format!("[{query}] logs via NodeLogQuery")), "{err}");
+    let requests = std::fs::read_to_string(dir.path().join("fake-kubelet-requests.log")).unwrap();
+    assert!(requests.lines().any(|l| l == "/logs/?query=kubelet"), "{requests}");
+    // A kubelet that logs to a file takes no --tail: auto wants a pod (impossible here), api fails.
+    let (code, _, err) = logs(&[query, "--tail", "1"]);
+    assert!(err.contains("takes no --tail/--since/--pattern with a file: using a throwaway pod"), "{err}");
+    assert!(err.contains("node is cordoned"), "{err}");
+    assert_eq!(code, Some(2), "{err}");
+    // enableSystemLogQuery off (the kubelet's default): its /var/log listing is no log.
+    let (code, out, err) = logs(&[listing, "--via", "api"]);
+    assert_eq!((code, out.as_str()), (Some(3), ""), "{err}");
+    assert!(err.contains("kubelet enableSystemLogQuery is off"), "{err}");
+    let (_, _, err) = logs(&[listing]);
+    assert!(err.contains(&format!("[{listing}] NodeLogQuery not enabled on the node")), "{err}");
+    assert!(err.contains("using a throwaway pod"), "{err}");
+    // enableSystemLogHandler off: 405.
+    let (code, _, err) = logs(&[disabled, "--via", "api"]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("enableSystemLogHandler is off: 405 \"logs endpoint is disabled.\""), "{err}");
+    // One run, two paths: NodeLogQuery on the fake kubelet, a pod on win-2022-b, each prefixed.
+    let w = d_marker("mixed");
+    d_append(
+        &d_node_drive(&ns, "win-2022-b").join("k/kubelet.log"),
+        &format!("I0101 00:00:00.000000 1 x.go:1] {m} {w}\n"),
+    );
+    let (code, out, err) = logs(&[query, "win-2022-b", "--pattern", &m]);
+    // With --pattern the fake node's file log needs a pod, which it cannot run: 1 of 2 read.
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(d_lines_with(&out, &w), [format!("[win-2022-b] I0101 00:00:00.000000 1 x.go:1] {m} {w}")]);
+    assert!(err.contains("1 of 2 node(s) read."), "{err}");
+    let (code, out, err) = logs(&[query, "win-2022-b"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains(&format!("[{query}] I0101 00:00:00.000000 1 x.go:1] {m} via the kubelet\n")), "{out}");
+    assert!(out.contains(&format!("[win-2022-b] I0101 00:00:00.000000 1 x.go:1] {m} {w}\n")), "{out}");
+    assert!(err.contains(&format!("[{query}] logs via NodeLogQuery")), "{err}");
+    assert!(leftovers(&ns).is_empty());
+    drop(fakes);
+}
+
+/// A service that logs to the event log: the stand-in answers from events the test records in
+/// the shape `Get-WinEvent | Select-Object TimeCreated,Id,LevelDisplayName,ProviderName,Message |
+/// ConvertTo-Json` has under Windows PowerShell 5.1 (synthetic values; newest first).
+#[test]
+fn d_logs_of_a_service_that_logs_to_the_event_log() {
+    let ns = namespace("d-logs-events");
+    let node = "win-2025-a";
+    d_node_drive(&ns, node);
+    let provider = format!("d-evt-{}", std::process::id());
+    let events = serde_json::json!([
+        {"TimeCreated": "/Date(1764547200000)/", "Id": 7, "LevelDisplayName": "Error", "ProviderName": provider,
+         "Message": "The service failed:\r\naccess denied"},
+        {"TimeCreated": "/Date(1764543600000)/", "Id": 1, "LevelDisplayName": "Information", "ProviderName": provider,
+         "Message": "The service started."}
+    ]);
+    let dir = d_state().join("winhost/nodes").join(node).join("winevent");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{provider}.json"));
+    std::fs::write(&file, events.to_string()).unwrap();
+    let logs = |extra: &[&str]| {
+        let out = plugin().args(["-n", &ns, "logs", node, "--query", &provider, "--via", "pod"]).args(extra).output();
+        let out = out.unwrap();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let started = format!("2025-11-30T23:00:00.000Z Information {provider}[1]: The service started.\n");
+    let failed = format!("2025-12-01T00:00:00.000Z Error {provider}[7]: The service failed: access denied\n");
+    let (code, out, err) = logs(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, format!("{started}{failed}"), "oldest first, one line each");
+    assert!(err.contains(&format!("source: event log, provider {provider}")), "{err}");
+    assert_eq!(logs(&["--tail", "1"]).1, failed);
+    assert_eq!(logs(&["--pattern", "STARTED"]).1, started);
+    let _ = std::fs::remove_file(&file);
+    assert!(leftovers(&ns).is_empty());
+}
+
+/// Ctrl-C while a node's log is streaming (stdout not read, so the stream stalls): exit 130 and
+/// the throwaway pod is deleted.
+#[test]
+fn d_logs_interrupted_while_streaming_leaves_no_pod() {
+    let ns = namespace("d-logs-sigint");
+    let node = "win-2022-a";
+    let big = d_node_drive(&ns, node).join("k").join(format!("{}.log", d_marker("big")));
+    let line = format!("I0101 00:00:00.000000 1 x.go:1] {}\n", "x".repeat(200));
+    d_append(&big, &line.repeat(100_000)); // 20 MB
+    let query = format!("C:\\k\\{}", big.file_name().unwrap().to_str().unwrap());
+    let mut child = plugin()
+        .args(["-n", &ns, "logs", node, "--query", &query])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_pod(&ns, Some("Running"));
+    std::thread::sleep(Duration::from_millis(1500)); // the log is streaming into a full pipe
+    signal(child.id(), "INT");
+    let st = wait_exit(&mut child, Duration::from_secs(20));
+    let _ = std::fs::remove_file(&big);
+    assert_eq!(st.code(), Some(130));
+    assert!(leftovers(&ns).is_empty(), "SIGINT left a pod");
+}

@@ -5,6 +5,7 @@ pub mod client;
 pub mod collect;
 pub mod lean;
 pub mod logs;
+pub mod node_logs;
 pub mod proxy;
 pub mod whoami;
 
