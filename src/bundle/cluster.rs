@@ -136,7 +136,7 @@ pub async fn gather(kube: &Kube, namespace: Option<&str>, max_logs: usize) -> Re
     let mut pods = collect::list_pods(kube, scope.as_deref(), None).await;
     if scope.is_none() && matches!(pods, Err(Error::Forbidden { .. })) {
         let e = pods.err().map(|e| e.to_string()).unwrap_or_default();
-        skipped.push(Skipped { name: "all namespaces".into(), reason: e });
+        skipped.push(Skipped { name: "pods in all namespaces".into(), reason: e });
         notes.push(format!("listing pods in all namespaces is forbidden: namespace {} only", kube.namespace));
         scope = Some(kube.namespace.clone());
         pods = collect::list_pods(kube, scope.as_deref(), None).await;

@@ -55,10 +55,9 @@ impl BundleWriter {
     /// A `.tar.gz` at `dest`, whose entries sit under `top/`.
     pub fn tar_gz(dest: &Path, top: &str, mtime: u64) -> std::io::Result<BundleWriter> {
         let tmp = temp_next_to(dest);
-        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let file = open_private(&tmp)?;
         let gz = GzEncoder::new(BufWriter::with_capacity(1 << 20, file), flate2::Compression::default());
-        let mut tar = tar::Builder::new(gz);
-        tar.mode(tar::HeaderMode::Deterministic);
+        let tar = tar::Builder::new(gz);
         Ok(BundleWriter {
             top: top.into(),
             tmp,

@@ -158,8 +158,13 @@ pub async fn run(global: &GlobalArgs, args: &CollectArgs) -> Result<ExitCode> {
         cluster_bytes as f64 / 1048576.0,
         part.summary.duration_ms as f64 / 1000.0
     );
-    for s in &part.summary.skipped {
-        crate::stderr_line!("skipped {}: {}", s.name, terminal_safe_line(&s.reason));
+    if let Some(first) = part.summary.skipped.first() {
+        let names: Vec<&str> = part.summary.skipped.iter().map(|s| s.name.as_str()).collect();
+        crate::stderr_line!(
+            "skipped {} (the first: {}); manifest.json says why for each",
+            names.join(", "),
+            terminal_safe_line(&first.reason)
+        );
     }
 
     let mut nodes = Vec::new();
