@@ -95,10 +95,13 @@ fn by_namespace<T: kube::Resource>(items: &[T]) -> BTreeMap<String, Vec<&T>> {
     m
 }
 
+/// Prints one namespace's part of a list as a `*List`.
+type WriteList<'a> = Box<dyn Fn(&str) -> Vec<u8> + 'a>;
+
 /// One namespaced kind as read: its file stem, List kind and apiVersion, items per namespace.
 struct Section<'a> {
     stem: &'static str,
-    write: Box<dyn Fn(&str) -> Vec<u8> + 'a>,
+    write: WriteList<'a>,
     namespaces: BTreeSet<String>,
 }
 
