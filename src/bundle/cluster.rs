@@ -382,4 +382,22 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["items"][0]["metadata"]["name"], "win-a");
     }
+
+    /// The node part of a bundle is skipped by the dump reader (its logs are not YAML), the
+    /// cluster part is read.
+    #[test]
+    fn the_dump_reader_skips_the_node_part_of_a_bundle() {
+        let dir = tempfile::tempdir().unwrap();
+        let tgz = dir.path().join("b.tar.gz");
+        let mut w = super::super::writer::BundleWriter::tar_gz(&tgz, "top", 0).unwrap();
+        let n: Node = serde_json::from_value(serde_json::json!({"metadata": {"name": "win-a"}})).unwrap();
+        let item = |p: &str| super::super::manifest::Item { path: p.into(), ..Default::default() };
+        w.add(item("nodes.json"), &list_json("NodeList", "v1", &[&n])).unwrap();
+        let log = b"I0101 12:00:00.000 1 x.go:1] \"msg\" key: value: other\n";
+        w.add(item("_hostprocess/nodes/win-a/logs/kubelet.log"), log).unwrap();
+        w.add(item("_hostprocess/nodes/win-a/containerd/config.toml"), b"[plugins.\"x\"]\n a = 1\n").unwrap();
+        w.finish(Default::default()).unwrap();
+        let s = crate::load::load_dumps(&[tgz], None).unwrap();
+        assert_eq!(s.nodes.len(), 1);
+    }
 }

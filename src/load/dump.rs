@@ -103,6 +103,10 @@ impl Collector {
 
     /// One input stream: JSON objects and log sections are streamed, YAML parsed whole.
     fn reader(&mut self, name: &str, r: &mut dyn Read) -> Result<()> {
+        // A `collect` bundle's node part (`_hostprocess/nodes/…`) is not Kubernetes objects.
+        if name.split(['/', '\\', ':']).any(|c| c == "_hostprocess") {
+            return Ok(());
+        }
         let mut r = BufReader::with_capacity(256 * 1024, r);
         let io = |e: std::io::Error| Error::ReadInput { path: name.into(), reason: e.to_string() };
         let head = String::from_utf8_lossy(r.fill_buf().map_err(io)?).trim_start().chars().next();
