@@ -178,7 +178,8 @@ pub async fn gather(kube: &Kube, namespace: Option<&str>, max_logs: usize) -> Re
 
     let mut files = Vec::new();
     let mut add = |path: String, data: Vec<u8>| {
-        let (data, redactions) = redact(&path, &data);
+        let (data, redactions) =
+            if path.ends_with(".json") { redact_json(&path, data, &redact) } else { redact(&path, &data) };
         files.push(ClusterFile { path, data, redactions });
     };
     if let Some(nodes) = &nodes {
@@ -236,6 +237,37 @@ pub async fn gather(kube: &Kube, namespace: Option<&str>, max_logs: usize) -> Re
         duration_ms: start.elapsed().as_millis() as u64,
     };
     Ok(ClusterPart { files, summary, server_version: version.ok() })
+}
+
+/// Redact a JSON list value by value: each string goes through `redact`, so a rule that
+/// matches across JSON syntax (`"secret": {` of a Secret volume) can never break the file. The
+/// bytes are kept as printed when nothing was redacted.
+pub fn redact_json(path: &str, data: Vec<u8>, redact: &dyn Fn(&str, &[u8]) -> (Vec<u8>, u32)) -> (Vec<u8>, u32) {
+    fn walk(v: &mut serde_json::Value, path: &str, redact: &dyn Fn(&str, &[u8]) -> (Vec<u8>, u32)) -> u32 {
+        match v {
+            serde_json::Value::String(s) => {
+                let (out, n) = redact(path, s.as_bytes());
+                if n > 0 {
+                    *s = String::from_utf8_lossy(&out).into_owned();
+                }
+                n
+            }
+            serde_json::Value::Array(a) => a.iter_mut().map(|x| walk(x, path, redact)).sum(),
+            serde_json::Value::Object(m) => m.values_mut().map(|x| walk(x, path, redact)).sum(),
+            _ => 0,
+        }
+    }
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&data) else { return redact(path, &data) };
+    let n = walk(&mut v, path, redact);
+    if n == 0 {
+        return (data, 0);
+    }
+    let mut out = Vec::new();
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut out, serde_json::ser::PrettyFormatter::with_indent(b"    "));
+    v.serialize(&mut ser).expect("a JSON value serializes");
+    out.push(b'\n');
+    (out, n)
 }
 
 /// The logs to read: for each failing container of a HostProcess pod (at most `max_logs`, in
@@ -399,5 +431,23 @@ mod tests {
         w.finish(Default::default()).unwrap();
         let s = crate::load::load_dumps(&[tgz], None).unwrap();
         assert_eq!(s.nodes.len(), 1);
+    }
+
+    #[test]
+    fn json_is_redacted_value_by_value_and_stays_json() {
+        // A stand-in rule that, on raw text, would eat the `{` after `"secret":`.
+        let fake = |_: &str, b: &[u8]| {
+            let t = String::from_utf8_lossy(b);
+            let n = t.matches("hunter2").count() as u32;
+            (t.replace("hunter2", "[REDACTED]").into_bytes(), n)
+        };
+        let doc = br#"{"items": [{"volumes": [{"secret": {"secretName": "s"}}], "args": ["--password=hunter2"]}]}"#;
+        let (out, n) = redact_json("ns/pods.json", doc.to_vec(), &fake);
+        assert_eq!(n, 1);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["items"][0]["args"][0], "--password=[REDACTED]");
+        assert_eq!(v["items"][0]["volumes"][0]["secret"]["secretName"], "s");
+        let clean = br#"{"b": 1, "a": "x"}"#.to_vec();
+        assert_eq!(redact_json("x.json", clean.clone(), &fake), (clean, 0), "untouched bytes when nothing is redacted");
     }
 }
