@@ -239,11 +239,14 @@ pub async fn gather(kube: &Kube, namespace: Option<&str>, max_logs: usize) -> Re
     Ok(ClusterPart { files, summary, server_version: version.ok() })
 }
 
+/// A redaction function: [`redact`], or a stand-in in tests.
+pub type Redactor = dyn Fn(&str, &[u8]) -> (Vec<u8>, u32);
+
 /// Redact a JSON list value by value: each string goes through `redact`, so a rule that
 /// matches across JSON syntax (`"secret": {` of a Secret volume) can never break the file. The
 /// bytes are kept as printed when nothing was redacted.
-pub fn redact_json(path: &str, data: Vec<u8>, redact: &dyn Fn(&str, &[u8]) -> (Vec<u8>, u32)) -> (Vec<u8>, u32) {
-    fn walk(v: &mut serde_json::Value, path: &str, redact: &dyn Fn(&str, &[u8]) -> (Vec<u8>, u32)) -> u32 {
+pub fn redact_json(path: &str, data: Vec<u8>, redact: &Redactor) -> (Vec<u8>, u32) {
+    fn walk(v: &mut serde_json::Value, path: &str, redact: &Redactor) -> u32 {
         match v {
             serde_json::Value::String(s) => {
                 let (out, n) = redact(path, s.as_bytes());
