@@ -48,8 +48,20 @@ pub fn node_result(
 ) -> (NodeRecord, Vec<NodeItem>) {
     let empty = Captured::default();
     let c = captured.unwrap_or(&empty);
-    let (items, frame_error) =
-        if c.stdout.is_empty() && result.is_err() { (Vec::new(), None) } else { decode(&c.stdout) };
+    let decoded = if c.stdout.is_empty() && result.is_err() { (Vec::new(), None) } else { decode(&c.stdout) };
+    record_of(node, pod, result, c, decoded, duration, max_output)
+}
+
+/// [`node_result`] once the output is decoded (items, and why the rest is missing).
+fn record_of(
+    node: &str,
+    pod: &str,
+    result: &Result<i32, Error>,
+    c: &Captured,
+    (items, frame_error): (Vec<NodeItem>, Option<FrameError>),
+    duration: Duration,
+    max_output: usize,
+) -> (NodeRecord, Vec<NodeItem>) {
     let mut why = Vec::new();
     match result {
         Err(e) => why.push(e.to_string()),
@@ -147,5 +159,20 @@ mod tests {
         assert_eq!(progress_line(&r), "14 items, 1.2 MiB, 3.4 s");
         let r = NodeRecord { items: 2, bytes: 2048, duration_ms: 100, ..Default::default() };
         assert_eq!(progress_line(&r), "2 items, 2.0 KiB, 0.1 s");
+    }
+
+    #[test]
+    fn items_before_a_cut_make_a_partial_node_and_a_clean_run_an_ok_one() {
+        let item = NodeItem { path: "os.json".into(), data: b"{}".to_vec(), ..Default::default() };
+        let c = captured(b"framed", b"");
+        let cut = Some(FrameError::Truncated { items: 1 });
+        let (r, items) = record_of("n", "p", &Ok(0), &c, (vec![item.clone()], cut), Duration::ZERO, 1);
+        assert_eq!((r.status, items.len()), (NodeStatus::Partial, 1));
+        assert!(r.error.unwrap().contains("(1 items received)"));
+        let (r, _) = record_of("n", "p", &Ok(0), &c, (vec![item.clone()], None), Duration::ZERO, 1);
+        assert_eq!((r.status, r.error), (NodeStatus::Ok, None));
+        // Every item arrived, but the pod's deadline or a lost stream ended the exec: partial.
+        let (r, _) = record_of("n", "p", &Err(Error::Interrupted), &c, (vec![item], None), Duration::ZERO, 1);
+        assert_eq!(r.status, NodeStatus::Partial);
     }
 }
