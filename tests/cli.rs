@@ -1011,3 +1011,68 @@ fn logs_flag_mistakes_are_usage_errors_before_any_request() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("cannot read kubeconfig"), "{err}");
 }
+
+// ---- #13 collect (helper B) ----
+
+/// Before any request: an existing output is never overwritten, `-o` and `--output-dir`
+/// exclude each other, `-o -` is refused.
+#[test]
+fn collect_refuses_an_existing_output_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("b.tar.gz");
+    std::fs::write(&f, "mine").unwrap();
+    bin().args(["collect", "-o"]).arg(&f).assert().code(2).stderr(predicate::str::contains("exists already"));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), "mine");
+    bin().args(["collect", "-o", "x.tar.gz", "--output-dir"]).arg(dir.path()).assert().code(2);
+    bin().args(["collect", "-o", "-"]).assert().code(2).stderr(predicate::str::contains("not supported"));
+}
+
+/// A cluster whose user may not list namespaces: the bundle holds what could be read, the
+/// manifest says what was skipped, and `doctor --from-file` reads the .tar.gz.
+fn forbidden_namespaces(_: &str, path: &str) -> (u16, String) {
+    if path.starts_with("/version") {
+        return (200, version_json());
+    }
+    let list_path = path.split('?').next().unwrap_or(path);
+    if list_path == "/api/v1/namespaces" {
+        let status = serde_json::json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden",
+            "code": 403, "message": "namespaces is forbidden: User \"u\" cannot list resource \"namespaces\""});
+        return (403, status.to_string());
+    }
+    (200, r#"{"kind":"List","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[]}"#.into())
+}
+
+#[test]
+fn collect_writes_a_cluster_only_bundle_that_doctor_reads() {
+    let (port, _) = fake_api(forbidden_namespaces);
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig_with(dir.path(), &format!("http://127.0.0.1:{port}"), "", "    token: t\n");
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-hostprocess"))
+        .args(["collect", "--output-dir"])
+        .arg(&out_dir)
+        .env("KUBECONFIG", &kc)
+        .output()
+        .unwrap();
+    no_panic(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("the bundle holds the cluster part only"), "{err}");
+    assert!(err.contains("skipped namespaces (the first: forbidden: cannot list namespaces"), "{err}");
+    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let top = path.file_name().unwrap().to_string_lossy().to_string();
+    assert!(top.starts_with("hostprocess-bundle-") && top.ends_with('Z'), "{top}");
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 1, "only the bundle, no temporary left");
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(path.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["format"], "kubectl-hostprocess-bundle/1");
+    assert_eq!(m["cluster"]["context"], "ctx");
+    assert_eq!(m["cluster"]["server"], format!("http://127.0.0.1:{port}"));
+    assert!(!m.to_string().contains("token"), "no credentials in the manifest: {m}");
+    assert_eq!(m["cluster_part"]["skipped"][0]["name"], "namespaces");
+    assert_eq!(m["nodes"].as_array().unwrap().len(), 0);
+    let items: Vec<&str> = m["items"].as_array().unwrap().iter().map(|i| i["path"].as_str().unwrap()).collect();
+    assert_eq!(items, ["nodes.json"]);
+    assert!(path.join("nodes.json").is_file() && !path.join("namespaces.json").exists());
+    bin().args(["doctor", "--from-file"]).arg(&path).assert().code(0);
+}

@@ -1976,3 +1976,272 @@ fn d_logs_interrupted_while_streaming_leaves_no_pod() {
     assert_eq!(st.code(), Some(130));
     assert!(leftovers(&ns).is_empty(), "SIGINT left a pod");
 }
+
+// ---- #13 collect (helper B) ----
+
+/// helper A's collector is in this build (not the one-line stub of the groundwork): the node
+/// part can be checked item by item.
+fn b_real_collector() -> bool {
+    kubectl_hostprocess::bundle::collector::script(&Default::default()).lines().count() > 1
+}
+
+/// Every file of a .tar.gz: path inside the top directory → bytes; and the top directory.
+fn b_untar(path: &Path) -> (String, std::collections::BTreeMap<String, Vec<u8>>) {
+    use std::io::Read;
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap()));
+    let mut files = std::collections::BTreeMap::new();
+    let mut tops = BTreeSet::new();
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        let p = e.path().unwrap().to_string_lossy().to_string();
+        let (top, rest) = p.split_once('/').unwrap();
+        tops.insert(top.to_string());
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).unwrap();
+        files.insert(rest.to_string(), data);
+    }
+    assert_eq!(tops.len(), 1, "one top directory: {tops:?}");
+    (tops.into_iter().next().unwrap(), files)
+}
+
+fn b_sha256(data: &[u8]) -> String {
+    kubectl_hostprocess::bundle::writer::sha256_hex(data)
+}
+
+/// (rule, kind/name) of every finding in a namespace.
+fn b_rules(v: &serde_json::Value, ns: &str) -> BTreeSet<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["object"]["namespace"] == ns)
+        .map(|f| format!("{} {}/{}", f["rule"], f["object"]["kind"], f["object"]["name"]))
+        .collect()
+}
+
+/// A HostProcess pod on win-2022-b that kwok ends with exit code 3: a failing container whose
+/// logs the cluster part carries.
+fn b_failing_pod(ns: &str) {
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "b-failing", "namespace": ns, "annotations": {"testenv.local/exit-code": "3"}},
+        "spec": {
+            "nodeName": "win-2022-b", "restartPolicy": "Never", "hostNetwork": true,
+            "nodeSelector": {"kubernetes.io/os": "windows"},
+            "securityContext": {"windowsOptions": {"hostProcess": true, "runAsUserName": "NT AUTHORITY\\SYSTEM"}},
+            "containers": [{"name": "agent",
+                "image": "mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0"}]
+        }
+    });
+    let yaml = pod.to_string();
+    let out = kubectl_stdin(&["apply", "-f", "-"], &yaml);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let start = Instant::now();
+    loop {
+        let out = kubectl(&["-n", ns, "get", "pod", "b-failing", "-o", "jsonpath={.status.phase}"]);
+        if text(&out.stdout) == "Failed" {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "b-failing did not fail: {}", text(&out.stdout));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn b_collect_two_nodes_writes_a_bundle_doctor_reads_like_live() {
+    let ns = namespace("b-collect");
+    b_failing_pod(&ns);
+    let dir = tempfile::tempdir().unwrap();
+    let tgz = dir.path().join("bundle.tar.gz");
+    let out = plugin().args(["-n", &ns, "collect", "win-2022-b", "win-2025-a", "-o"]).arg(&tgz).output().unwrap();
+    let err = text(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
+    assert_eq!(text(&out.stdout).trim(), tgz.to_str().unwrap());
+    for node in ["win-2022-b", "win-2025-a"] {
+        assert!(err.contains(&format!("[{node}] collecting…")), "{err}");
+    }
+    assert!(leftovers(&ns).is_empty(), "a throwaway pod is left");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file is left");
+
+    let (top, files) = b_untar(&tgz);
+    assert!(top.starts_with("hostprocess-bundle-"), "{top}");
+    let m: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    assert_eq!(m["format"], "kubectl-hostprocess-bundle/1");
+    assert_eq!(m["cluster"]["server_version"], "v1.36.3");
+    assert_eq!(m["cluster_part"]["namespaces"], serde_json::json!([ns]));
+    let nodes: Vec<&str> = m["nodes"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    assert_eq!(nodes, ["win-2022-b", "win-2025-a"]);
+    // Every item listed is in the archive with its size and checksum, and every file is listed.
+    let mut listed = BTreeSet::new();
+    for it in m["items"].as_array().unwrap() {
+        let path = it["path"].as_str().unwrap();
+        listed.insert(path.to_string());
+        match it["sha256"].as_str() {
+            Some(sum) => {
+                assert_eq!(b_sha256(&files[path]), sum, "{path}");
+                assert_eq!(files[path].len() as u64, it["size"].as_u64().unwrap(), "{path}");
+            }
+            None => assert!(!files.contains_key(path) && it["error"].is_string(), "{it}"),
+        }
+    }
+    let written: BTreeSet<String> = files.keys().filter(|k| *k != "manifest.json").cloned().collect();
+    assert!(written.is_subset(&listed), "unlisted files: {:?}", written.difference(&listed).collect::<Vec<_>>());
+    let ns_files =
+        ["events", "replication-controllers", "services", "daemonsets", "deployments", "replicasets", "pods"];
+    let wanted = ["nodes.json".to_string(), "namespaces.json".into(), format!("{ns}/b-failing/logs.txt")]
+        .into_iter()
+        .chain(ns_files.iter().map(|f| format!("{ns}/{f}.json")));
+    for p in wanted {
+        assert!(files.contains_key(&p), "{p} missing: {:?}", files.keys().collect::<Vec<_>>());
+    }
+    let logs = text(&files[&format!("{ns}/b-failing/logs.txt")]);
+    assert!(logs.starts_with(&format!("==== START logs for container agent of pod {ns}/b-failing ====\n")), "{logs}");
+    let pods: serde_json::Value = serde_json::from_slice(&files[&format!("{ns}/pods.json")]).unwrap();
+    assert_eq!(pods["kind"], "PodList");
+    let names: Vec<&str> =
+        pods["items"].as_array().unwrap().iter().map(|p| p["metadata"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["b-failing"], "the cluster part is read before any throwaway pod exists");
+
+    // The cluster part reads back as live doctor sees the namespace.
+    let live = doctor_json(&["-n", &ns]);
+    let from_file = doctor_json(&["-n", &ns, "--from-file", tgz.to_str().unwrap()]);
+    assert!(!b_rules(&live, &ns).is_empty(), "the failing pod gives findings: {live:#}");
+    assert_eq!(b_rules(&live, &ns), b_rules(&from_file, &ns));
+
+    for n in m["nodes"].as_array().unwrap() {
+        let status = n["status"].as_str().unwrap();
+        assert!(["ok", "partial", "failed"].contains(&status), "{n}");
+        assert!(n["pod"].as_str().unwrap().starts_with("hostprocess-"), "{n}");
+        if !b_real_collector() {
+            // The groundwork's stub decoder: no item arrives, the node is failed with why.
+            assert_eq!(status, "failed", "{n}");
+            assert!(n["error"].as_str().unwrap().contains("the node's output ended"), "{n}");
+            continue;
+        }
+        // needs helper A's collector: every node reports its items under _hostprocess/nodes/<node>/.
+        let node = n["name"].as_str().unwrap();
+        assert_eq!(status, "ok", "{n}");
+        assert!(n["items"].as_u64().unwrap() > 0, "{n}");
+        for item in ["os.json", "services.json"] {
+            let p = format!("_hostprocess/nodes/{node}/{item}");
+            assert!(files.contains_key(&p), "{p} missing");
+        }
+        let os: serde_json::Value =
+            serde_json::from_slice(&files[&format!("_hostprocess/nodes/{node}/os.json")]).unwrap();
+        assert!(os["CurrentBuild"].is_string() || os["CurrentBuild"].is_number(), "{os}");
+    }
+}
+
+/// A Linux node named: exec's documented error and exit code, no pod, no bundle.
+#[test]
+fn b_collect_on_a_linux_node_is_refused_before_any_pod() {
+    let ns = namespace("b-collect-linux");
+    let dir = tempfile::tempdir().unwrap();
+    let out = plugin().current_dir(dir.path()).args(["-n", &ns, "collect", "linux-a"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("node \"linux-a\" is not a Windows node (kubernetes.io/os=linux)"), "{err}");
+    assert!(err.contains("hint: "), "{err}");
+    assert!(throwaway_pods(&ns).is_empty());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no bundle is written");
+}
+
+/// SIGINT as soon as the first throwaway pod exists (seen through a watch), one node at a time
+/// over four: exit 130, every pod deleted, no bundle and no temporary file.
+#[test]
+fn b_sigint_during_collect_leaves_no_pod_and_no_bundle() {
+    use std::io::BufRead;
+    let ns = namespace("b-collect-int");
+    let dir = tempfile::tempdir().unwrap();
+    let mut watch = Command::new("kubectl")
+        .args(["-n", &ns, "get", "pods", "-w", "-o", "name", "-l", "app.kubernetes.io/managed-by=kubectl-hostprocess"])
+        .env("KUBECONFIG", &env().kubeconfig)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500)); // the watch is open
+    let mut child = plugin()
+        .current_dir(dir.path())
+        .args(["-n", &ns, "collect", "--max-concurrency", "1", "win-2019-a", "win-2022-a", "win-2022-b", "win-2025-a"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(watch.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert!(first.starts_with("pod/hostprocess-"), "{first:?}");
+    signal(child.id(), "INT");
+    let st = wait_exit(&mut child, Duration::from_secs(30));
+    assert_eq!(st.code(), Some(130));
+    assert!(leftovers(&ns).is_empty(), "SIGINT left a pod");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "no bundle and no temporary file: {left:?}");
+}
+
+/// A user who may read only pods in one namespace: the bundle holds what it could read, and the
+/// manifest names every kind RBAC kept out.
+#[test]
+fn b_collect_as_a_narrow_user_says_what_rbac_kept_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = plugin()
+        .env("KUBECONFIG", &env().narrow)
+        .args(["-n", "hp-narrow", "collect", "--output-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("manifest.json says why"), "{err}");
+    let top = PathBuf::from(text(&out.stdout).trim());
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(top.join("manifest.json")).unwrap()).unwrap();
+    let skipped: BTreeSet<&str> =
+        m["cluster_part"]["skipped"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    for kind in ["namespaces", "events", "daemonsets"] {
+        assert!(skipped.contains(kind), "{kind} not said skipped: {skipped:?}");
+    }
+    assert!(!skipped.contains("pods") && !skipped.contains("nodes"), "{skipped:?}");
+    assert!(top.join("nodes.json").is_file() && top.join("hp-narrow/pods.json").is_file());
+    assert!(!top.join("hp-narrow/events.json").exists(), "a kind not read has no file (not an empty list)");
+}
+
+/// A failing container whose log holds a bearer token and a password flag: the cluster part's
+/// `logs.txt` carries neither, and the manifest counts what was redacted.
+#[test]
+fn b_collect_redacts_container_logs_before_writing() {
+    use std::io::Write;
+    let ns = namespace("b-collect-redact");
+    b_failing_pod(&ns);
+    let token = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJl";
+    let mut child = Command::new("bash")
+        .arg(repo().join("testenv/pod-logs.sh"))
+        .args([&ns, "b-failing"])
+        .env("KUBECONFIG", &env().kubeconfig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines =
+        format!("calling the API with Authorization: Bearer {token}\nstart.exe --password=hunter2hunter2\nfatal\n");
+    child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let out = plugin().args(["-n", &ns, "collect", "--output-dir"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let top = PathBuf::from(text(&out.stdout).trim());
+    let logs = std::fs::read_to_string(top.join(&ns).join("b-failing/logs.txt")).unwrap();
+    assert!(logs.contains("fatal"), "the log was read: {logs}");
+    let real = kubectl_hostprocess::bundle::redact::redact("x.log", format!("Bearer {token}").as_bytes()).1 > 0;
+    if !real {
+        return; // the groundwork's stub redact(): nothing to check until helper A's is merged
+    }
+    // needs helper A's redaction
+    assert!(!logs.contains(token) && !logs.contains("hunter2hunter2"), "{logs}");
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(top.join("manifest.json")).unwrap()).unwrap();
+    let item = m["items"].as_array().unwrap().iter().find(|i| i["path"] == format!("{ns}/b-failing/logs.txt")).unwrap();
+    assert!(item["redactions"].as_u64().unwrap() >= 2, "{item}");
+}

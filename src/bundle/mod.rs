@@ -4,9 +4,13 @@
 //! Layout of a bundle: the cluster part at the top in `kubectl cluster-info dump` layout,
 //! `manifest.json`, and each node's items under `_hostprocess/nodes/<node>/`.
 
+pub mod cluster;
 pub mod collector;
 pub mod frame;
+pub mod manifest;
+pub mod node_part;
 pub mod redact;
+pub mod writer;
 
 /// The directory (inside a bundle) holding the node part: `_hostprocess/nodes/<node>/<item>`.
 /// A leading `_` is not valid in a namespace name, so it never collides with the dump layout.

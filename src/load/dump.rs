@@ -109,6 +109,10 @@ impl Collector {
         if let Some((node, item)) = node_item(name) {
             return self.nodes.item(name, &node, &item, r);
         }
+        // Anything else of a bundle's node part (`_hostprocess/…`) is not Kubernetes objects.
+        if name.split(['/', '\\', ':']).any(|c| c == "_hostprocess") {
+            return Ok(());
+        }
         if maybe_manifest(name) {
             let mut head = Vec::new();
             r.take(64 << 20)
