@@ -1979,12 +1979,6 @@ fn d_logs_interrupted_while_streaming_leaves_no_pod() {
 
 // ---- #13 collect (helper B) ----
 
-/// helper A's collector is in this build (not the one-line stub of the groundwork): the node
-/// part can be checked item by item.
-fn b_real_collector() -> bool {
-    kubectl_hostprocess::bundle::collector::script(&Default::default()).lines().count() > 1
-}
-
 /// Every file of a .tar.gz: path inside the top directory → bytes; and the top directory.
 fn b_untar(path: &Path) -> (String, std::collections::BTreeMap<String, Vec<u8>>) {
     use std::io::Read;
@@ -2112,13 +2106,7 @@ fn b_collect_two_nodes_writes_a_bundle_doctor_reads_like_live() {
         let status = n["status"].as_str().unwrap();
         assert!(["ok", "partial", "failed"].contains(&status), "{n}");
         assert!(n["pod"].as_str().unwrap().starts_with("hostprocess-"), "{n}");
-        if !b_real_collector() {
-            // The groundwork's stub decoder: no item arrives, the node is failed with why.
-            assert_eq!(status, "failed", "{n}");
-            assert!(n["error"].as_str().unwrap().contains("the node's output ended"), "{n}");
-            continue;
-        }
-        // needs helper A's collector: every node reports its items under _hostprocess/nodes/<node>/.
+        // Every node reports its items under _hostprocess/nodes/<node>/.
         let node = n["name"].as_str().unwrap();
         assert_eq!(status, "ok", "{n}");
         assert!(n["items"].as_u64().unwrap() > 0, "{n}");
@@ -2235,13 +2223,119 @@ fn b_collect_redacts_container_logs_before_writing() {
     let top = PathBuf::from(text(&out.stdout).trim());
     let logs = std::fs::read_to_string(top.join(&ns).join("b-failing/logs.txt")).unwrap();
     assert!(logs.contains("fatal"), "the log was read: {logs}");
-    let real = kubectl_hostprocess::bundle::redact::redact("x.log", format!("Bearer {token}").as_bytes()).1 > 0;
-    if !real {
-        return; // the groundwork's stub redact(): nothing to check until helper A's is merged
-    }
-    // needs helper A's redaction
     assert!(!logs.contains(token) && !logs.contains("hunter2hunter2"), "{logs}");
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(top.join("manifest.json")).unwrap()).unwrap();
     let item = m["items"].as_array().unwrap().iter().find(|i| i["path"] == format!("{ns}/b-failing/logs.txt")).unwrap();
     assert!(item["redactions"].as_u64().unwrap() >= 2, "{item}");
+}
+
+// ---- #13 bundle end to end (lead) ----
+
+/// A fake Windows node of this test's own, with its `C:\` (the stand-ins' directory) removed
+/// again when the test ends, whatever happens.
+struct OwnNode {
+    name: String,
+    root: PathBuf,
+}
+
+impl OwnNode {
+    fn new(name: &str) -> OwnNode {
+        let root = env().kubeconfig.parent().unwrap().join("winhost/nodes").join(name);
+        let _ = std::fs::remove_dir_all(&root);
+        let out = Command::new("bash")
+            .arg(repo().join("testenv/nodes.sh"))
+            .args(["--node", name, "--build", "26100"])
+            .env("KUBECONFIG", &env().kubeconfig)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        OwnNode { name: name.into(), root }
+    }
+
+    /// Write `data` at `rel` under the node's stand-in directory (`C/…`, `recorded/…`).
+    fn plant(&self, rel: &str, data: &[u8]) {
+        let p = self.root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+}
+
+impl Drop for OwnNode {
+    fn drop(&mut self) {
+        let _ = kubectl(&["delete", "node", &self.name, "--wait=false"]);
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// `collect` on a node with a planted fault (a leftover HNS `nat` network, as microsoft/SDN#582
+/// shows it) and planted secrets (a bearer token in the kubelet log, a registry password in
+/// containerd's config): the secrets never reach the bundle, the manifest counts them, and
+/// `doctor` on the bundle names the node-side root cause with the item it read.
+#[test]
+fn a_collected_bundle_is_redacted_and_doctor_finds_the_planted_node_fault() {
+    let ns = namespace("lead-bundle");
+    let node = OwnNode::new("lead-bundle-node");
+    let token = "eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06bm9kZTp3aW4ifQ.c2lnbmF0dXJl";
+    let password = "Pl4nted-Registry-Passw0rd";
+    node.plant(
+        "C/k/kubelet.log",
+        format!(
+            "I1201 06:00:00.000000    4242 round_trippers.go:466] curl -v -XGET -H \"Authorization: Bearer {token}\" \
+             'https://10.0.0.1:443/api/v1/nodes/lead-bundle-node'\n"
+        )
+        .as_bytes(),
+    );
+    node.plant(
+        "C/Program Files/containerd/config.toml",
+        format!(
+            "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"registry.example.com\".auth]\n  \
+             username = \"puller\"\n  password = \"{password}\"\n"
+        )
+        .as_bytes(),
+    );
+    node.plant(
+        "recorded/hns/networks.json",
+        &std::fs::read(repo().join("testenv/winhost/recorded/faults/hns/networks.json")).unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let tgz = dir.path().join("bundle.tar.gz");
+    let out = plugin().args(["-n", &ns, "collect", &node.name, "-o"]).arg(&tgz).output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(leftovers(&ns).is_empty(), "a throwaway pod is left");
+
+    let (_, files) = b_untar(&tgz);
+    for (path, data) in &files {
+        let s = text(data);
+        assert!(!s.contains(token) && !s.contains(password), "a planted secret reached {path}");
+    }
+    let item = |p: &str| format!("_hostprocess/nodes/{}/{p}", node.name);
+    assert!(text(&files[&item("logs/kubelet.log")]).contains("Bearer [REDACTED]"));
+    assert!(text(&files[&item("containerd/config.toml")]).contains("username = \"puller\""));
+    let m: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    let redactions = |p: &str| {
+        let it =
+            m["items"].as_array().unwrap().iter().find(|i| i["path"] == item(p)).unwrap_or_else(|| panic!("{m:#}"));
+        it["redactions"].as_u64().unwrap()
+    };
+    assert!(redactions("logs/kubelet.log") >= 1 && redactions("containerd/config.toml") >= 1, "{m:#}");
+
+    let v = doctor_json(&["-A", "--from-file", tgz.to_str().unwrap()]);
+    let nat = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "HP025" && f["object"]["kind"] == "Node" && f["object"]["name"] == node.name.as_str())
+        .unwrap_or_else(|| panic!("no HP025 for the node: {v:#}"));
+    assert!(nat["evidence"].to_string().contains(&item("hns/networks.json")), "{nat}");
+    // The same node, collected without the fault, is clean of it.
+    std::fs::remove_file(node.root.join("recorded/hns/networks.json")).unwrap();
+    let clean = dir.path().join("clean.tar.gz");
+    let out = plugin().args(["-n", &ns, "collect", &node.name, "-o"]).arg(&clean).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = doctor_json(&["-A", "--from-file", clean.to_str().unwrap()]);
+    assert!(
+        !v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "HP025"),
+        "HP025 without the planted network: {v:#}"
+    );
 }
