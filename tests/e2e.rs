@@ -1999,7 +1999,7 @@ fn b_untar(path: &Path) -> (String, std::collections::BTreeMap<String, Vec<u8>>)
 }
 
 fn b_sha256(data: &[u8]) -> String {
-    kubectl_hostprocess::bundle::writer::sha256_hex(data)
+    kubectl_hostprocess::bundle::sha256_hex(data)
 }
 
 /// (rule, kind/name) of every finding in a namespace.

@@ -15,7 +15,7 @@
 //! could not be gathered has `error` set and usually no content. Lines outside a block are
 //! ignored (PowerShell noise); everything after `@@HP-DONE` is ignored.
 
-use super::NodeItem;
+use super::{NodeItem, sha256_hex};
 use base64::Engine as _;
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -185,11 +185,6 @@ fn verify(data: &[u8], size: u64, sha256: &str) -> Option<String> {
     let got = sha256_hex(data);
     (!got.eq_ignore_ascii_case(sha256.trim()))
         .then(|| format!("checksum mismatch: the node sent sha256 {sha256}, the received bytes have {got}"))
-}
-
-/// Lower-case hex SHA-256 of `data`.
-pub fn sha256_hex(data: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, data).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether an item path from a node may be used under the node's directory: relative,

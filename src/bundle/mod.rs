@@ -20,6 +20,11 @@ pub const MANIFEST: &str = "manifest.json";
 /// `format` in the manifest.
 pub const FORMAT: &str = "kubectl-hostprocess-bundle/1";
 
+/// Lower-case hex SHA-256 of `data` (bundle items, the manifest, copied files).
+pub fn sha256_hex(data: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, data).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// One item a node reported, after decoding, checksum verification and redaction.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NodeItem {

@@ -9,19 +9,13 @@ use std::path::{Path, PathBuf};
 
 use flate2::write::GzEncoder;
 
-use super::MANIFEST;
 use super::manifest::{Item, Manifest};
+use super::{MANIFEST, sha256_hex};
 
 /// `hostprocess-bundle-<yyyymmddThhmmssZ>` for a time in seconds since the epoch.
 pub fn bundle_name(unix_secs: i64) -> String {
     let ts = k8s_openapi::jiff::Timestamp::from_second(unix_secs).unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
     format!("hostprocess-bundle-{}", ts.strftime("%Y%m%dT%H%M%SZ"))
-}
-
-/// Hex SHA-256.
-pub fn sha256_hex(data: &[u8]) -> String {
-    let d = ring::digest::digest(&ring::digest::SHA256, data);
-    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A relative `/`-separated path that stays inside the bundle: no empty, `.` or `..`

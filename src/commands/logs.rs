@@ -13,7 +13,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::exec::fanout::fan_out;
 use crate::exec::lifecycle::Lifecycle;
 use crate::exec::node::run_on_node;
-use crate::exec::plan::{CONFIRM_ABOVE, Request, random_suffix, rfc3339};
+use crate::exec::plan::{CONFIRM_ABOVE, Request, named_windows_node, random_suffix, rfc3339};
 use crate::exec::session::{self, interruptible};
 use crate::exec::signals::Signals;
 use crate::exec::sink::{Sink, pump};
@@ -53,14 +53,7 @@ pub fn choose(nodes: &[Node], req: &Request, version: Option<&str>) -> Result<Ve
     }
     let mut out: Vec<Target> = Vec::new();
     for name in &req.nodes {
-        let node = nodes.iter().find(|n| node_name(n) == name).ok_or_else(|| Error::NodeNotFound(name.clone()))?;
-        let os = node_os(node);
-        if os != "windows" {
-            return Err(Error::NotWindows {
-                node: name.clone(),
-                os: if os.is_empty() { "unknown".into() } else { os },
-            });
-        }
+        let node = named_windows_node(nodes, name)?;
         if !out.iter().any(|t| &t.name == name) {
             out.push(target(node));
         }

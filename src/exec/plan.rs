@@ -78,6 +78,16 @@ pub fn command_of(req: &Request) -> Result<Vec<String>> {
     Err(Error::Usage("no command: pass one after --, use --powershell 'SCRIPT', or -it for a shell".into()))
 }
 
+/// The node a user named, if it exists and is a Windows node (else the documented errors).
+pub fn named_windows_node<'a>(nodes: &'a [Node], name: &str) -> Result<&'a Node> {
+    let node = nodes.iter().find(|n| node_name(n) == name).ok_or_else(|| Error::NodeNotFound(name.into()))?;
+    let os = node_os(node);
+    if os != "windows" {
+        return Err(Error::NotWindows { node: name.into(), os: if os.is_empty() { "unknown".into() } else { os } });
+    }
+    Ok(node)
+}
+
 /// Choose the target nodes from one LIST (or GET) of nodes. With `--all` / `-l`, nodes that
 /// cannot run HostProcess pods are passed to `skipped` with the reasons, and left out.
 pub fn select_targets(
@@ -109,14 +119,7 @@ pub fn select_targets(
         return Err(Error::Usage("name a Windows node, or use --all or -l SELECTOR".into()));
     }
     for name in &req.nodes {
-        let node = nodes.iter().find(|n| node_name(n) == name).ok_or_else(|| Error::NodeNotFound(name.clone()))?;
-        let os = node_os(node);
-        if os != "windows" {
-            return Err(Error::NotWindows {
-                node: name.clone(),
-                os: if os.is_empty() { "unknown".into() } else { os },
-            });
-        }
+        let node = named_windows_node(nodes, name)?;
         let r = node_report(node, server_version);
         if !r.host_process_ready {
             let why: Vec<String> = r
