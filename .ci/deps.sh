@@ -8,6 +8,8 @@ command -v curl >/dev/null || missing+=(curl)
 command -v script >/dev/null || missing+=(bsdutils)
 command -v sha256sum >/dev/null || missing+=(coreutils)
 command -v python3 >/dev/null || missing+=(python3)
+# make ps-check pip-installs the PowerShell grammar (tree-sitter-powershell) into target/.
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 # Clippy for the Windows target: ring compiles C for it even in `cargo clippy`.
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
 if [ ${#missing[@]} -gt 0 ]; then
