@@ -118,20 +118,23 @@ pub fn corrupt(what: String) -> Error {
 /// The error the node reported with `ERR kind text`, about `what` (`win-a:C:\x`).
 pub fn node_error(kind: &str, text: &str, what: &str) -> Error {
     let text = crate::output::escape::terminal_safe_line(text.trim()).into_owned();
+    let node = what.split(':').next().unwrap_or("NODE");
     let (kind, hint) = match kind {
         "notfound" => (
             TransferKind::NotFound,
-            "check the path on the node, e.g. `kubectl hostprocess exec NODE --powershell 'Get-ChildItem C:\\k'`",
+            format!("check the path on the node: `kubectl hostprocess exec {node} --powershell 'Get-ChildItem C:\\'`"),
         ),
-        "conflict" => (TransferKind::Conflict, "choose another destination, or remove what is there"),
+        "conflict" => (TransferKind::Conflict, "choose another destination, or remove what is there".into()),
         "nospace" => (
             TransferKind::NoSpace,
-            "free space on the node's disk (see `kubectl hostprocess exec NODE --powershell 'Get-PSDrive C'`), then retry",
+            format!(
+                "free space on the node's disk (`kubectl hostprocess exec {node} --powershell 'Get-PSDrive C'`); the partial file was removed"
+            ),
         ),
-        "corrupt" => (TransferKind::Corrupt, "the data was damaged on the way; retry"),
-        _ => (TransferKind::Failed, "check the permissions and the path on the node"),
+        "corrupt" => (TransferKind::Corrupt, "the data was damaged on the way; retry".into()),
+        _ => (TransferKind::Failed, "check the permissions and the path on the node".into()),
     };
-    Error::Transfer { kind, message: format!("{what}: {text}"), hint: hint.into() }
+    Error::Transfer { kind, message: format!("{what}: {text}"), hint }
 }
 
 /// SHA-256 of a stream, fed piece by piece.

@@ -26,13 +26,19 @@ function Stop-Copy([string]$kind, [string]$text) {
     exit 1
 }
 
-function Get-Kind($err) {
+# The .NET exception under PowerShell's wrappers ("Exception calling "Write" …").
+function Get-Inner($err) {
     $e = $err.Exception
     while ($e.InnerException -and -not ($e -is [IO.IOException])) { $e = $e.InnerException }
+    return $e
+}
+
+function Get-Kind($e) {
     $hr = $e.HResult -band 0xFFFF
     if ($hr -eq 0x70 -or $hr -eq 0x27) { return 'nospace' }
     if ($e -is [UnauthorizedAccessException]) { return 'access' }
-    if ($e -is [IO.FileNotFoundException] -or $e -is [IO.DirectoryNotFoundException]) { return 'notfound' }
+    if ($e -is [IO.FileNotFoundException] -or $e -is [IO.DirectoryNotFoundException] -or
+        $e -is [Management.Automation.ItemNotFoundException]) { return 'notfound' }
     if ($e -is [FormatException]) { return 'corrupt' }
     return 'io'
 }
@@ -132,5 +138,6 @@ try {
         }
     }
 } catch {
-    Stop-Copy (Get-Kind $_) $_.Exception.Message
+    $inner = Get-Inner $_
+    Stop-Copy (Get-Kind $inner) $inner.Message
 }

@@ -9,6 +9,7 @@ pub mod progress;
 pub mod receive;
 pub mod remote;
 pub mod send;
+pub mod stall;
 
 use std::path::Path;
 

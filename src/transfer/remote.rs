@@ -11,6 +11,7 @@ use tokio::io::BufReader;
 use super::codec::Lines;
 use super::progress::Progress;
 use super::send::{Entry, answers, send};
+use super::stall::{Activity, STALL};
 use super::{ENDED_EARLY, GET_SCRIPT, PUT_SCRIPT, ended_early, script};
 use crate::error::{Error, Result, TransferKind};
 use crate::exec::lifecycle::Lifecycle;
@@ -75,10 +76,15 @@ impl Exec {
 pub async fn download(lc: &Lifecycle, pod: &str, remote: &str, local: &Path, what: &str) -> Result<Progress> {
     let spec = serde_json::json!({ "path": remote });
     let mut exec = start(lc, pod, &script(GET_SCRIPT, &spec), false).await?;
-    let out = exec.proc.stdout().expect("stdout was asked for");
+    let activity = Activity::default();
+    let out = activity.wrap(exec.proc.stdout().expect("stdout was asked for"));
     let mut lines = Lines::new(BufReader::with_capacity(256 * 1024, out));
     let mut progress = Progress::new(false);
-    let outcome = super::receive::Receiver::new(local, what).run(&mut lines, &mut progress).await;
+    let mut receiver = super::receive::Receiver::new(local, what);
+    let outcome = tokio::select! {
+        r = receiver.run(&mut lines, &mut progress) => r,
+        e = activity.stalled(STALL) => Err(e),
+    };
     drop(lines);
     exec.finish(outcome).await.map(|_| progress)
 }
@@ -88,8 +94,9 @@ pub async fn upload(lc: &Lifecycle, pod: &str, entries: &[Entry], remote: &str, 
     let root = &entries[0];
     let spec = serde_json::json!({ "path": remote, "name": root.rel, "dir": root.dir });
     let mut exec = start(lc, pod, &script(PUT_SCRIPT, &spec), true).await?;
-    let mut stdin = exec.proc.stdin().expect("stdin was asked for");
-    let out = exec.proc.stdout().expect("stdout was asked for");
+    let activity = Activity::default();
+    let mut stdin = activity.wrap(exec.proc.stdin().expect("stdin was asked for"));
+    let out = activity.wrap(exec.proc.stdout().expect("stdout was asked for"));
     let mut lines = Lines::new(BufReader::with_capacity(64 * 1024, out));
     let mut progress = Progress::new(false);
     let outcome = async {
@@ -117,7 +124,7 @@ pub async fn upload(lc: &Lifecycle, pod: &str, entries: &[Entry], remote: &str, 
         // The node's answer (an error it reports) ends the copy at once; a local error (an
         // unreadable file) too; otherwise wait for the node's last answer.
         tokio::select! {
-            r = &mut answering => r.map(|_| ()),
+            r = &mut answering => { r.map(|_| ()) },
             s = sending => match s {
                 Err(e) => Err(e),
                 Ok(()) => answering.await.map(|_| ()),
