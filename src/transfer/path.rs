@@ -85,9 +85,21 @@ pub fn base_name(p: &str) -> Option<&str> {
 }
 
 /// One component of a relative path in a copy stream: not empty, not `.`/`..`, no separator,
-/// drive or stream `:`, NUL or other control character.
+/// drive or stream `:`, NUL or other control character, and a name Windows can hold (no device
+/// name such as `CON` or `nul.txt`, no trailing dot or space).
 pub fn safe_component(c: &str) -> bool {
-    !c.is_empty() && c != "." && c != ".." && !c.chars().any(|ch| matches!(ch, '/' | '\\' | ':') || ch.is_control())
+    const DEVICES: [&str; 6] = ["CON", "PRN", "AUX", "NUL", "COM", "LPT"];
+    let stem = c.split('.').next().unwrap_or("").trim_end().to_ascii_uppercase();
+    let device = DEVICES[..4].contains(&stem.as_str())
+        || (stem.len() == 4
+            && stem.get(..3).is_some_and(|p| DEVICES[4..].contains(&p))
+            && stem.as_bytes()[3].is_ascii_digit());
+    !c.is_empty()
+        && c != "."
+        && c != ".."
+        && !device
+        && !c.ends_with(['.', ' '])
+        && !c.chars().any(|ch| matches!(ch, '/' | '\\' | ':') || ch.is_control())
 }
 
 /// Split a stream path (`root/a/b`, `/`-separated, relative) into checked components; `None` for
@@ -173,6 +185,10 @@ mod tests {
     #[test]
     fn hostile_stream_paths_are_refused() {
         assert_eq!(split_relative("root/a b/c.txt"), Some(vec!["root", "a b", "c.txt"]));
+        assert_eq!(
+            split_relative("root/console.log/com/a\u{20ac}"),
+            Some(vec!["root", "console.log", "com", "a\u{20ac}"])
+        );
         for bad in [
             "",
             "/etc/passwd",

@@ -26,10 +26,12 @@ pub struct Entry {
 pub fn walk(source: &Path) -> Result<Vec<Entry>> {
     let meta = std::fs::metadata(source).map_err(|e| local_error(source, e))?;
     let shown = source.to_string_lossy();
-    let root = base_name(&shown)
-        .filter(|n| super::path::safe_component(n))
-        .ok_or_else(|| not_found(format!("{shown} has no name to copy under; name the directory itself")))?
-        .to_string();
+    // `.` or `dir/..` are copied under the name of the directory they are.
+    let real = std::fs::canonicalize(source).ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let root =
+        base_name(&shown).map(str::to_string).or(real).filter(|n| super::path::safe_component(n)).ok_or_else(|| {
+            not_found(format!("{shown} has no name that can exist on Windows; name the directory itself"))
+        })?;
     let mut out = vec![Entry { rel: root.clone(), path: source.to_path_buf(), dir: meta.is_dir() }];
     if meta.is_dir() {
         add_dir(source, &root, &mut out)?;
@@ -178,6 +180,8 @@ mod tests {
                 ("src dir/b/c/empty".into(), false)
             ]
         );
+        let dot: Vec<String> = walk(&d.join("b/c/..")).unwrap().into_iter().map(|e| e.rel).collect();
+        assert_eq!(dot, ["b", "b/c", "b/c/empty"], "named after the directory it is");
         let e = walk(&tmp.path().join("missing")).unwrap_err();
         assert_eq!(e.exit_code(), crate::error::ExitCode::Usage, "{e}");
     }
