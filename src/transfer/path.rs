@@ -214,6 +214,6 @@ mod tests {
         assert_eq!(into_directory("f", Existing::File, false), Ok(false));
         assert!(into_directory("f", Existing::File, true).is_err());
         assert_eq!(into_directory("new", Existing::Missing, true), Ok(false));
-        assert_eq!(into_directory("new/", Existing::Missing, false).unwrap_err().0, true);
+        assert!(into_directory("new/", Existing::Missing, false).unwrap_err().0, "a missing directory");
     }
 }
