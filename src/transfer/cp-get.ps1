@@ -75,7 +75,7 @@ function Send-Dir([string]$full, [string]$rel) {
     Send-Line ('D ' + (ConvertTo-B64 $rel))
     foreach ($c in (Get-ChildItem -LiteralPath $full -Force | Sort-Object Name)) {
         $childRel = $rel + '/' + $c.Name
-        if ($c.Attributes -band [IO.FileAttributes]::ReparsePoint -and $c.PSIsContainer) {
+        if (($c.Attributes -band [IO.FileAttributes]::ReparsePoint) -and $c.PSIsContainer) {
             Send-Line ('W ' + (ConvertTo-B64 ("skipped " + $c.FullName + ": a junction or symbolic link")))
         } elseif ($c.PSIsContainer) {
             Send-Dir $c.FullName $childRel

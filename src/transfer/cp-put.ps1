@@ -53,14 +53,15 @@ function Get-Place([string]$rel) {
         if ($c -eq '' -or $c -eq '.' -or $c -eq '..' -or $c.IndexOfAny([char[]]'\/:') -ge 0) {
             Stop-Copy 'corrupt' ("unexpected path " + $rel)
         }
-        $p = Join-Path $p $c
+        $p = [IO.Path]::Combine($p, $c)
     }
     return $p
 }
 
 function Receive-File([string]$rel, [string]$place) {
     if (Test-Path -LiteralPath $place -PathType Container) { Stop-Copy 'conflict' ($place + ' is a directory') }
-    $tmp = Join-Path (Split-Path -Parent $place) ('.' + (Split-Path -Leaf $place) + '.khp-partial')
+    # .NET paths throughout: no PowerShell wildcard ([ ]) or provider rules apply to names.
+    $tmp = [IO.Path]::Combine([IO.Path]::GetDirectoryName($place), '.' + [IO.Path]::GetFileName($place) + '.khp-partial')
     $fs = New-Object IO.FileStream($tmp, [IO.FileMode]::Create, [IO.FileAccess]::Write, [IO.FileShare]::None, 262144)
     $ok = $false
     try {
@@ -100,14 +101,14 @@ try {
     # as the destination itself (its parent must exist).
     $dest = [string]$spec.path
     if (Test-Path -LiteralPath $dest -PathType Container) {
-        $script:target = Join-Path $dest $spec.name
+        $script:target = [IO.Path]::Combine($dest, $spec.name)
     } elseif (Test-Path -LiteralPath $dest -PathType Leaf) {
         if ($spec.dir) { Stop-Copy 'conflict' ('cannot copy a directory onto the file ' + $dest) }
         $script:target = $dest
     } elseif ($dest.EndsWith('\') -or $dest.EndsWith('/')) {
         Stop-Copy 'notfound' ("Could not find a part of the path '" + $dest + "'.")
     } else {
-        $parent = Split-Path -Parent $dest
+        $parent = [IO.Path]::GetDirectoryName($dest)
         if (-not (Test-Path -LiteralPath $parent -PathType Container)) {
             Stop-Copy 'notfound' ("Could not find a part of the path '" + $dest + "'.")
         }

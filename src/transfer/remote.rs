@@ -23,6 +23,10 @@ const PIPE: usize = 1024 * 1024;
 /// How much of the script's stderr is kept to explain a failure.
 const STDERR_KEPT: usize = 16 * 1024;
 
+fn stalled(what: &str) -> Error {
+    Error::Request(format!("no answer within {}s {what}", STALL.as_secs()))
+}
+
 struct Exec {
     proc: AttachedProcess,
     captured: Arc<Mutex<(Bounded, Bounded)>>,
@@ -30,7 +34,9 @@ struct Exec {
 }
 
 async fn start(lc: &Lifecycle, pod: &str, script: &str, stdin: bool) -> Result<Exec> {
-    let mut proc = lc.attach(pod, &powershell(script), stdin, PIPE).await?;
+    let command = powershell(script);
+    let attach = lc.attach(pod, &command, stdin, PIPE);
+    let mut proc = tokio::time::timeout(STALL, attach).await.map_err(|_| stalled("opening the exec stream"))??;
     let captured = Arc::new(Mutex::new((Bounded::new(0), Bounded::new(STDERR_KEPT))));
     let err = proc.stderr().expect("stderr was asked for");
     let stderr = tokio::spawn(pump(err, Sink::Captured(captured.clone()), true));
@@ -48,7 +54,9 @@ impl Exec {
             return outcome;
         }
         let status = self.proc.take_status();
-        let code = crate::exec::stream::finish(self.proc, status, vec![self.stderr]).await?;
+        let end = crate::exec::stream::finish(self.proc, status, vec![self.stderr]);
+        let code =
+            tokio::time::timeout(STALL, end).await.map_err(|_| stalled("waiting for the end of the exec stream"))??;
         let err = std::mem::replace(&mut self.captured.lock().expect("capture lock").1, Bounded::new(0));
         let text = String::from_utf8_lossy(&err.finish().0).trim().to_string();
         match (outcome, code) {
