@@ -32,6 +32,21 @@ impl ExitCode {
     }
 }
 
+/// Why a `cp` failed: a path (exit 2), or the copy itself (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferKind {
+    /// The source, or the destination's parent directory, does not exist (on the node or here).
+    NotFound,
+    /// The destination is of the wrong kind (a directory onto a file, …).
+    Conflict,
+    /// A disk is full (the node's, or the local one).
+    NoSpace,
+    /// A checksum, size or framing check failed, or the node sent a path outside the destination.
+    Corrupt,
+    /// Any other I/O error (access denied, …), or the script failed.
+    Failed,
+}
+
 /// Every error the plugin reports. Each message is one line; `hint()` gives the next step.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -81,6 +96,9 @@ pub enum Error {
     NodeLogQueryUnavailable { node: String, reason: String },
     #[error("interrupted")]
     Interrupted,
+    /// `cp`: a copy failed; `kind` decides the exit code (see [`TransferKind`]).
+    #[error("{message}")]
+    Transfer { kind: TransferKind, message: String, hint: String },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -108,6 +126,10 @@ impl Error {
             | Error::NodeLogQueryUnavailable { .. } => ExitCode::Cluster,
             Error::PodStart { .. } | Error::Timeout { .. } => ExitCode::Findings,
             Error::Interrupted => ExitCode::Interrupted,
+            Error::Transfer { kind, .. } => match kind {
+                TransferKind::NotFound | TransferKind::Conflict => ExitCode::Usage,
+                TransferKind::NoSpace | TransferKind::Corrupt | TransferKind::Failed => ExitCode::Findings,
+            },
         }
     }
 
@@ -158,7 +180,7 @@ impl Error {
             Error::PodSecurity { .. } => {
                 "run in a namespace whose Pod Security level is privileged (-n NAMESPACE); this plugin never relabels namespaces".into()
             }
-            Error::PodStart { hint, .. } | Error::Timeout { hint, .. } => hint.clone(),
+            Error::PodStart { hint, .. } | Error::Timeout { hint, .. } | Error::Transfer { hint, .. } => hint.clone(),
             Error::NodeLogQueryUnavailable { .. } => {
                 "use --via pod (or auto), or set enableSystemLogHandler and enableSystemLogQuery to true in the node's KubeletConfiguration".into()
             }

@@ -21,4 +21,5 @@ pub mod nodes;
 pub mod output;
 pub mod snapshot;
 pub mod target;
+pub mod transfer;
 pub mod version;

@@ -1076,3 +1076,48 @@ fn collect_writes_a_cluster_only_bundle_that_doctor_reads() {
     assert!(path.join("nodes.json").is_file() && !path.join("namespaces.json").exists());
     bin().args(["doctor", "--from-file"]).arg(&path).assert().code(0);
 }
+
+// ---- #13 cp (helper c) ----
+// Paths are checked before any request: these need no cluster (KUBECONFIG points at nothing).
+
+fn c_cp(from: &str, to: &str) -> std::process::Output {
+    bin().env("KUBECONFIG", "/nonexistent/kubeconfig").args(["cp", from, to]).output().unwrap()
+}
+
+#[test]
+fn c_cp_needs_exactly_one_node_path() {
+    for (from, to, says) in [
+        ("a", "b", "neither path is NODE:PATH"),
+        (r"C:\x\f.bin", "c:/k/kubelet.log", "neither path is NODE:PATH"),
+        ("win-a:C:/x", "win-b:C:/y", "both paths are on nodes"),
+        ("win-a:k/x", "out", "not an absolute Windows path"),
+        ("win-a:", "out", "not an absolute Windows path"),
+    ] {
+        let out = c_cp(from, to);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{from} {to}: {err}");
+        assert!(err.contains(says) && err.contains("hint: "), "{from} {to}: {err}");
+    }
+}
+
+#[test]
+fn c_cp_missing_local_paths_fail_before_the_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope");
+    let out = c_cp(missing.to_str().unwrap(), r"win-a:C:\x");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("nope") && !err.contains("kubeconfig"), "{err}");
+    let out = c_cp(r"win-a:C:\x", missing.join("deeper/x").to_str().unwrap());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("does not exist") && !err.contains("kubeconfig"), "{err}");
+}
+
+#[test]
+fn c_cp_help_states_the_path_rule() {
+    let out = bin().args(["cp", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("./"), "{help}");
+    assert!(help.contains("drive letter"), "{help}");
+}

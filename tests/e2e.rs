@@ -2339,3 +2339,182 @@ fn a_collected_bundle_is_redacted_and_doctor_finds_the_planted_node_fault() {
         "HP025 without the planted network: {v:#}"
     );
 }
+
+// ---- #13 cp (helper c) ----
+// Each test uses a node of its own where it changes the node (diskfree) or copies much, and
+// names its files with the process id: helpers and test threads share the fake nodes.
+
+fn c_node_dir(node: &str) -> PathBuf {
+    env().kubeconfig.parent().unwrap().join("winhost/nodes").join(node).join("C")
+}
+
+fn c_sha(path: &Path) -> String {
+    let data = std::fs::read(path).unwrap();
+    ring::digest::digest(&ring::digest::SHA256, &data).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `n` pseudo-random bytes (xorshift64*, a fixed seed per test: reproducible, not compressible).
+fn c_random(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut out = Vec::with_capacity(n + 8);
+    while out.len() < n {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(n);
+    out
+}
+
+fn c_cp(ns: &str, from: &str, to: &str) -> Output {
+    plugin().args(["-n", ns, "cp", from, to]).output().unwrap()
+}
+
+#[test]
+fn c_cp_round_trips_a_5mb_random_binary_file() {
+    let ns = namespace("c-cp-5mb");
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("r5.bin");
+    std::fs::write(&src, c_random(5 * 1024 * 1024, 13)).unwrap();
+    let name = format!("c-r5-{}.bin", std::process::id());
+    let remote = format!("win-2022-b:C:\\{name}");
+    let up = c_cp(&ns, src.to_str().unwrap(), &remote);
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up.stderr));
+    assert!(text(&up.stderr).contains("SHA-256 verified on both ends"), "{}", text(&up.stderr));
+    let on_node = c_node_dir("win-2022-b").join(&name);
+    assert_eq!(c_sha(&on_node), c_sha(&src), "the bytes on the node's C:\\");
+    // Back, through the other spelling of the path, into an existing directory.
+    let back = tmp.path().join("back");
+    std::fs::create_dir(&back).unwrap();
+    let down = c_cp(&ns, &format!("win-2022-b:c:/{name}"), back.to_str().unwrap());
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down.stderr));
+    assert_eq!(c_sha(&back.join(&name)), c_sha(&src));
+    let _ = std::fs::remove_file(on_node);
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn c_cp_copies_a_directory_tree_both_ways() {
+    let ns = namespace("c-cp-tree");
+    let tmp = tempfile::tempdir().unwrap();
+    let name = format!("c tree {}", std::process::id());
+    let tree = tmp.path().join(&name);
+    std::fs::create_dir_all(tree.join("nested/deeper")).unwrap();
+    std::fs::write(tree.join("name with spaces.txt"), b"spaces\r\n").unwrap();
+    std::fs::write(tree.join("nested/empty"), b"").unwrap();
+    std::fs::write(tree.join("nested/deeper/blob.bin"), c_random(300_000, 7)).unwrap();
+    let up = c_cp(&ns, tree.to_str().unwrap(), "win-2022-b:C:\\");
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up.stderr));
+    assert!(text(&up.stderr).contains("copied 3 files"), "{}", text(&up.stderr));
+    let on_node = c_node_dir("win-2022-b").join(&name);
+    for f in ["name with spaces.txt", "nested/empty", "nested/deeper/blob.bin"] {
+        assert_eq!(c_sha(&on_node.join(f)), c_sha(&tree.join(f)), "{f} on the node");
+    }
+    // Back to a new name: the tree becomes that directory.
+    let back = tmp.path().join("back");
+    let down = c_cp(&ns, &format!("win-2022-b:C:\\{name}"), back.to_str().unwrap());
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down.stderr));
+    for f in ["name with spaces.txt", "nested/empty", "nested/deeper/blob.bin"] {
+        assert_eq!(c_sha(&back.join(f)), c_sha(&tree.join(f)), "{f} back here");
+    }
+    // A directory onto a file is refused, before anything is written.
+    let onto_file = c_cp(&ns, tree.to_str().unwrap(), &format!("win-2022-b:C:\\{name}\\name with spaces.txt"));
+    assert_eq!(onto_file.status.code(), Some(2), "{}", text(&onto_file.stderr));
+    assert!(text(&onto_file.stderr).contains("cannot copy a directory onto the file"), "{}", text(&onto_file.stderr));
+    let _ = std::fs::remove_dir_all(on_node);
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn c_cp_windows_paths_with_spaces_under_program_files() {
+    let ns = namespace("c-cp-spaces");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = format!("c x y {}", std::process::id());
+    // `Program Files` may or may not exist on the node: a local one merges into it.
+    let local = tmp.path().join("Program Files").join(&dir);
+    std::fs::create_dir_all(&local).unwrap();
+    std::fs::write(local.join("f.bin"), c_random(70_000, 3)).unwrap();
+    let up = c_cp(&ns, tmp.path().join("Program Files").to_str().unwrap(), "win-2022-b:C:\\");
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up.stderr));
+    let remote = format!("win-2022-b:C:\\Program Files\\{dir}\\f.bin");
+    std::fs::write(local.join("g.bin"), c_random(1000, 4)).unwrap();
+    let up = c_cp(&ns, local.join("g.bin").to_str().unwrap(), &remote);
+    assert_eq!(up.status.code(), Some(0), "onto an existing file: {}", text(&up.stderr));
+    let on_node = c_node_dir("win-2022-b").join("Program Files").join(&dir);
+    assert_eq!(c_sha(&on_node.join("f.bin")), c_sha(&local.join("g.bin")), "overwritten");
+    let out = tmp.path().join("out.bin");
+    let down = c_cp(&ns, &format!("win-2022-b:c:/Program Files/{dir}/f.bin"), out.to_str().unwrap());
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down.stderr));
+    assert_eq!(c_sha(&out), c_sha(&local.join("g.bin")));
+    let _ = std::fs::remove_dir_all(on_node);
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn c_cp_missing_paths_exit_2_and_leave_no_pod() {
+    let ns = namespace("c-cp-missing");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = c_cp(&ns, "win-2022-b:C:\\no such dir\\x.log", tmp.path().to_str().unwrap());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("Cannot find path 'C:\\no such dir\\x.log' because it does not exist."), "{err}");
+    assert!(err.contains("hint: "), "{err}");
+    // A missing local source fails before any pod.
+    let out = c_cp(&ns, tmp.path().join("nope").to_str().unwrap(), "win-2022-b:C:\\x");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("created on node"), "{}", text(&out.stderr));
+    // An upload whose destination directory is missing on the node.
+    std::fs::write(tmp.path().join("f"), b"x").unwrap();
+    let out = c_cp(&ns, tmp.path().join("f").to_str().unwrap(), "win-2022-b:C:\\no such dir\\f");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("Could not find a part of the path"), "{}", text(&out.stderr));
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn c_cp_full_disk_on_the_node_is_a_clear_error_and_leaves_no_pod() {
+    let ns = namespace("c-cp-full");
+    let node_dir = c_node_dir("win-2025-a");
+    let knob = node_dir.parent().unwrap().join("diskfree");
+    std::fs::create_dir_all(node_dir.parent().unwrap()).unwrap();
+    std::fs::write(&knob, "1000000").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("big.bin");
+    std::fs::write(&src, c_random(3 * 1024 * 1024, 5)).unwrap();
+    let name = format!("c-full-{}.bin", std::process::id());
+    let out = c_cp(&ns, src.to_str().unwrap(), &format!("win-2025-a:C:\\{name}"));
+    let _ = std::fs::remove_file(&knob);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("There is not enough space on the disk."), "{err}");
+    assert!(err.contains("hint: free space on the node's disk"), "{err}");
+    assert!(!node_dir.join(&name).exists(), "no file");
+    assert!(!node_dir.join(format!(".{name}.khp-partial")).exists(), "no partial file");
+    assert!(leftovers(&ns).is_empty());
+}
+
+#[test]
+fn c_sigint_during_a_large_cp_leaves_no_pod() {
+    let ns = namespace("c-cp-sigint");
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("large.bin");
+    std::fs::write(&src, c_random(200 * 1024 * 1024, 11)).unwrap();
+    let name = format!("c-large-{}.bin", std::process::id());
+    let mut child = plugin()
+        .args(["-n", &ns, "cp", src.to_str().unwrap(), &format!("win-2019-a:C:\\{name}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_pod(&ns, Some("Running"));
+    std::thread::sleep(Duration::from_millis(1500)); // the copy is under way
+    signal(child.id(), "INT");
+    let st = wait_exit(&mut child, Duration::from_secs(20));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(st.code(), Some(130), "{err}");
+    assert!(!err.contains("copied 1 file"), "interrupted before the end: {err}");
+    assert!(leftovers(&ns).is_empty(), "a pod was left");
+    assert!(!c_node_dir("win-2019-a").join(&name).exists(), "no file on the node");
+}

@@ -12,7 +12,7 @@ use super::sink::{Sink, pump};
 pub use super::tracker::{Tracked, Tracker};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Event, Pod};
-use kube::api::{Api, AttachParams, DeleteParams, PostParams, Preconditions};
+use kube::api::{Api, AttachParams, AttachedProcess, DeleteParams, PostParams, Preconditions};
 use kube::runtime::{WatchStreamExt, watcher};
 
 use super::spec::{CONTAINER, CREATED_BY_ANNOTATION, POD_NAME_PREFIX, PodOptions, throwaway_pod};
@@ -226,6 +226,17 @@ impl Lifecycle {
         let out = proc.stdout().map(|s| tokio::spawn(pump(s, sink.clone(), false)));
         let err = proc.stderr().map(|s| tokio::spawn(pump(s, sink.clone(), true)));
         super::stream::finish(proc, status, out.into_iter().chain(err).collect()).await
+    }
+
+    /// Run `command` in the pod with its stdio left to the caller as byte streams (`cp`): stdin
+    /// when asked, stdout and stderr unread, each with a `buffer`-byte pipe. End it with
+    /// [`super::stream::finish`] once stdout is read to its end, or `abort` it.
+    pub async fn attach(&self, name: &str, command: &[String], stdin: bool, buffer: usize) -> Result<AttachedProcess> {
+        let pods: Api<Pod> = Api::namespaced(self.kube.stream_client.clone(), &self.namespace);
+        let ap = AttachParams::default().container(CONTAINER).stdin(stdin).stdout(true).stderr(true);
+        let ap = ap.max_stdin_buf_size(buffer).max_stdout_buf_size(buffer);
+        let action = Action::new("create", "pods/exec", Some(&self.namespace));
+        self.kube.call(action, pods.exec(name, command.to_vec(), &ap)).await
     }
 
     /// Interactive session with a TTY (or plain stdin with `tty = false`).
