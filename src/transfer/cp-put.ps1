@@ -23,6 +23,10 @@ function ConvertFrom-B64([string]$s) {
 
 function Stop-Copy([string]$kind, [string]$text) {
     Send-Line ('ERR ' + $kind + ' ' + (ConvertTo-B64 $text))
+    # Keep reading (and dropping) stdin until the plugin, having read the ERR line, ends the
+    # stream: a node that stops reading while the plugin still writes can leave both sides
+    # waiting on each other (the exec stream carries stdin and stdout on one connection).
+    try { while ($null -ne $in.ReadLine()) { } } catch { }
     exit 1
 }
 

@@ -107,7 +107,7 @@ pub async fn upload(lc: &Lifecycle, pod: &str, entries: &[Entry], remote: &str, 
     let out = activity.wrap(exec.proc.stdout().expect("stdout was asked for"));
     let mut lines = Lines::new(BufReader::with_capacity(64 * 1024, out));
     let mut progress = Progress::new(false);
-    let outcome = async {
+    let copy = async {
         // The node resolves the destination first: nothing is sent to a path that cannot be.
         match lines.frame().await?.ok_or_else(ended_early)? {
             super::codec::Frame::Magic => {}
@@ -138,8 +138,11 @@ pub async fn upload(lc: &Lifecycle, pod: &str, entries: &[Entry], remote: &str, 
                 Ok(()) => answering.await.map(|_| ()),
             },
         }
-    }
-    .await;
+    };
+    let outcome = tokio::select! {
+        r = copy => r,
+        e = activity.stalled(STALL) => Err(e),
+    };
     drop(lines);
     exec.finish(outcome).await.map(|_| progress)
 }

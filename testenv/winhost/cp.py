@@ -19,6 +19,8 @@ import base64
 import hashlib
 import json
 import os
+import select
+import time
 import re
 
 CHUNK = 48 * 1024
@@ -198,4 +200,13 @@ def main(ctx):
         return put(ctx, spec)
     except Stop as e:
         send(ctx, f"ERR {e.kind} {b64(e.text)}")
+        if ctx.name == "cp-put":
+            # As cp-put.ps1: drop stdin until the plugin ends the stream (see Stop-Copy there).
+            # kwok does not close an exec's stdin when the stream goes away (a real node kills
+            # the pod's processes): stop after 30 s of it.
+            fd = ctx.stdin.fileno()
+            deadline = time.monotonic() + 30
+            while (left := deadline - time.monotonic()) > 0:
+                if not select.select([fd], [], [], left)[0] or not os.read(fd, 65536):
+                    break
         return 1

@@ -18,6 +18,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MARKER = "# kubectl-hostprocess:"
@@ -83,6 +85,25 @@ def node_of_pod(state, namespace, pod):
     return node
 
 
+def end_with_pod(state, namespace, pod):
+    """A real node kills a pod's processes when the pod is deleted; kwok leaves an exec'd command
+    running (and never closes its stdin). Stand in for the node: end this process once its pod
+    is gone."""
+    kubectl = os.environ.get("TESTENV_KUBECTL") or shutil.which("kubectl") or "/usr/bin/kubectl"
+
+    def watch():
+        while True:
+            time.sleep(5)
+            out = subprocess.run(
+                [kubectl, "--kubeconfig", os.path.join(state, "admin.kubeconfig"), "get", "pod", "-n", namespace,
+                 pod, "-o", "name", "--ignore-not-found"],
+                capture_output=True, text=True, timeout=30)
+            if out.returncode == 0 and not out.stdout.strip():
+                os._exit(137)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def seed(ctx):
     """Give the node its own C:\\ the first time it is used."""
     if os.path.isdir(ctx.drive("C")):
@@ -132,6 +153,7 @@ def main():
         sys.stderr.write(f"testenv winhost: no stand-in for script {name!r}\n")
         return 127
     ctx = Context(state, node_of_pod(state, ns, pod), script, name, version)
+    end_with_pod(state, ns, pod)
     seed(ctx)
     rc = mod.main(ctx)
     sys.stdout.flush()
