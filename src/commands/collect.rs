@@ -179,7 +179,12 @@ pub async fn run(global: &GlobalArgs, args: &CollectArgs) -> Result<ExitCode> {
             crate::stderr_line!("[{n}] collecting…");
         }
         let shared = Mutex::new((writer, Vec::<NodeRecord>::new(), None::<std::io::Error>));
-        let on_done = |o: &NodeOutcome| write_node(&shared, o, args.max_output);
+        // Each node's output is written and dropped as the node finishes: memory holds the
+        // nodes still running, not every node's output until the last one ends.
+        let on_done = |o: &mut NodeOutcome| {
+            write_node(&shared, o, args.max_output);
+            o.captured = None;
+        };
         let t = targets.as_ref().expect("targets with names");
         let work = fan_out(&lc, &req, &names, &t.nodes, &command, true, &on_done);
         // Whatever ends the run, every pod is deleted; an interrupt drops the unfinished bundle.

@@ -80,7 +80,7 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
         } else {
             // -o json captures for the report; --style group captures to print each node whole.
             let grouped = args.output.is_none() && args.style == FanoutStyle::Group;
-            let print = |o: &NodeOutcome| {
+            let print = |o: &mut NodeOutcome| {
                 if let Some(c) = &o.captured {
                     if grouped {
                         print_group(&o.pod.node, c);

@@ -34,7 +34,8 @@ impl NodeOutcome {
 }
 
 /// Run `command` on every target, each in a pod of `lc`'s namespace. Output is captured when `capture` is set, else streamed with
-/// a `[node]` prefix; `on_done` sees each outcome as its node finishes (after its pod is deleted).
+/// a `[node]` prefix; `on_done` sees each outcome as its node finishes (after its pod is deleted),
+/// and may take its captured output (`collect` writes it and drops it there).
 pub async fn fan_out(
     lc: &Lifecycle,
     req: &Request,
@@ -42,7 +43,7 @@ pub async fn fan_out(
     nodes: &[Node],
     command: &[String],
     capture: bool,
-    on_done: &(dyn Fn(&NodeOutcome) + Sync),
+    on_done: &(dyn Fn(&mut NodeOutcome) + Sync),
 ) -> Result<Vec<NodeOutcome>> {
     let sem = Arc::new(tokio::sync::Semaphore::new(req.max_concurrency.max(1)));
     let mut jobs = Vec::new();
@@ -67,8 +68,8 @@ pub async fn fan_out(
                 let ((stdout, stdout_cut), (stderr, stderr_cut)) = (out.finish(), err.finish());
                 Captured { stdout, stderr, stdout_cut, stderr_cut }
             });
-            let outcome = NodeOutcome { pod: opts, result, duration: start.elapsed(), captured };
-            on_done(&outcome);
+            let mut outcome = NodeOutcome { pod: opts, result, duration: start.elapsed(), captured };
+            on_done(&mut outcome);
             outcome
         });
     }
