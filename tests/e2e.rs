@@ -2349,8 +2349,7 @@ fn c_node_dir(node: &str) -> PathBuf {
 }
 
 fn c_sha(path: &Path) -> String {
-    let data = std::fs::read(path).unwrap();
-    ring::digest::digest(&ring::digest::SHA256, &data).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    kubectl_hostprocess::bundle::sha256_hex(&std::fs::read(path).unwrap())
 }
 
 /// `n` pseudo-random bytes (xorshift64*, a fixed seed per test: reproducible, not compressible).

@@ -3,7 +3,6 @@
 //! (`exec::session` + `exec::fanout`, cleanup on every path) → one `.tar.gz` (or directory)
 //! written under a temporary name and renamed at the end (`bundle::writer`).
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -62,16 +61,6 @@ fn destination(args: &CollectArgs, name: &str) -> Result<Dest> {
     Ok(Dest::File(file))
 }
 
-fn confirm(n: usize) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::Usage(format!("refusing to collect from {n} nodes without confirmation: pass --yes")));
-    }
-    eprint!("Collect from {n} Windows nodes? [y/N] ");
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
-    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
-}
-
 /// The kubeconfig context in use, by name only (no credentials are read into the bundle).
 fn context_name(global: &GlobalArgs) -> Option<String> {
     if global.context.is_some() {
@@ -127,7 +116,7 @@ pub async fn run(global: &GlobalArgs, args: &CollectArgs) -> Result<ExitCode> {
     })
     .await?;
     let names = targets.as_ref().map(|t| t.names.clone()).unwrap_or_default();
-    if names.len() > CONFIRM_ABOVE && !args.pod.yes && !confirm(names.len())? {
+    if names.len() > CONFIRM_ABOVE && !args.pod.yes && !session::confirm(names.len(), "Collect from")? {
         crate::stderr_line!("aborted");
         return Ok(ExitCode::Findings);
     }

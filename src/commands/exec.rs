@@ -3,7 +3,6 @@
 //! preflight (nodes, RBAC, Pod Security by server-side dry-run) → create → wait Running →
 //! exec → delete. Every pod is deleted on every path unless `--keep`.
 
-use std::io::IsTerminal;
 use std::time::Duration;
 
 use crate::cli::{ExecArgs, ExecFormat, FanoutStyle, GlobalArgs};
@@ -18,16 +17,6 @@ use crate::exec::sink::Sink;
 use crate::exec::spec::throwaway_pod;
 use crate::kube;
 use crate::output::exec::{FanoutReport, cut_notes, print_group, render_summary};
-
-fn confirm(n: usize) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::Usage(format!("refusing to run on {n} nodes without confirmation: pass --yes")));
-    }
-    eprint!("Run on {n} Windows nodes? [y/N] ");
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
-    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
-}
 
 /// ` (0xC0000005)` for a negative code, the way Windows shows an NTSTATUS; empty otherwise.
 fn hex_ntstatus(code: i32) -> String {
@@ -64,7 +53,7 @@ pub async fn run(global: &GlobalArgs, args: &ExecArgs) -> Result<ExitCode> {
         crate::output::print(&text)?;
         return Ok(ExitCode::Ok);
     }
-    if targets.names.len() > CONFIRM_ABOVE && !args.yes && !confirm(targets.names.len())? {
+    if targets.names.len() > CONFIRM_ABOVE && !args.yes && !session::confirm(targets.names.len(), "Run on")? {
         crate::stderr_line!("aborted");
         return Ok(ExitCode::Findings);
     }

@@ -9,6 +9,7 @@
 //! Steps 1 and 2 create nothing: wrap them in [`interruptible`] so a signal just stops.
 
 use std::future::Future;
+use std::io::IsTerminal;
 
 use k8s_openapi::api::core::v1::Node;
 
@@ -41,6 +42,21 @@ pub async fn interruptible<T>(signals: &mut Signals, fut: impl Future<Output = R
         r = fut => r,
         _ = signals.recv() => Err(Error::Interrupted),
     }
+}
+
+/// Ask on the terminal before working on `n` nodes (`doing`: "Run on", "Collect from"); without a
+/// terminal, refuse (the caller's `--yes` skips this).
+pub fn confirm(n: usize, doing: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(format!(
+            "refusing to {} {n} nodes without confirmation: pass --yes",
+            doing.to_lowercase()
+        )));
+    }
+    eprint!("{doing} {n} Windows nodes? [y/N] ");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
 }
 
 /// Read the nodes and choose the targets of `req` (node names, `--all` or `-l`). Nodes that
