@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help build release test test-unit lint fmt demo dist krew-check bench fuzz fuzz-all clean ps-check
+.PHONY: help build release test test-unit lint rules-docs fmt demo dist krew-check bench fuzz fuzz-all clean ps-check
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -25,6 +25,9 @@ lint: ## rustfmt and clippy, as CI runs them
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --features e2e -- -D warnings
 	$(CARGO) clippy --target x86_64-pc-windows-gnu --all-targets -- -D warnings
+
+rules-docs: ## regenerate docs/rules/ (one page per rule, from the rule data; a test fails when stale)
+	UPDATE_RULE_DOCS=1 $(CARGO) test --test cli rule_pages_in_docs_are_current
 
 fmt: ## format the code
 	$(CARGO) fmt

@@ -1121,3 +1121,49 @@ fn c_cp_help_states_the_path_rule() {
     assert!(help.contains("./"), "{help}");
     assert!(help.contains("drive letter"), "{help}");
 }
+
+// ---- generated rule pages (docs/rules/) ----
+
+/// `docs/rules/HPnnn.md` is `explain HPnnn` with a title, and `docs/rules/README.md` lists every
+/// rule: both generated from the rule data (`make rules-docs`, which runs this test with
+/// `UPDATE_RULE_DOCS=1`). The test fails when a page is stale, missing or left over.
+#[test]
+fn rule_pages_in_docs_are_current() {
+    use kubectl_hostprocess::{checks, output::explain::rule_doc};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
+    let mut want = std::collections::BTreeMap::new();
+    let mut index = String::from(
+        "# Rules\n\nGenerated from the rule data by `make rules-docs` (CI fails when a page is stale); \
+         `kubectl hostprocess explain HPnnn` prints the same text.\n\n| rule | name | severity | what it checks |\n|---|---|---|---|\n",
+    );
+    for r in checks::all() {
+        want.insert(format!("{}.md", r.id), format!("# {}", rule_doc(r)));
+        index.push_str(&format!(
+            "| [{id}]({id}.md) | {} | {} | {} |\n",
+            r.name,
+            r.severity.as_str(),
+            r.summary.replace('|', "\\|"),
+            id = r.id
+        ));
+    }
+    want.insert("README.md".into(), index);
+    if std::env::var_os("UPDATE_RULE_DOCS").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in &want {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+    let have: std::collections::BTreeSet<String> = std::fs::read_dir(&dir)
+        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    let expected: std::collections::BTreeSet<String> = want.keys().cloned().collect();
+    assert_eq!(have, expected, "docs/rules has other pages than the rules: run `make rules-docs`");
+    for (name, text) in &want {
+        let on_disk = std::fs::read_to_string(dir.join(name)).unwrap();
+        assert!(on_disk == *text, "docs/rules/{name} is stale: run `make rules-docs`");
+    }
+    // The pages are what `explain` prints.
+    let out = bin().args(["explain", "HP025"]).output().unwrap();
+    assert_eq!(format!("# {}", String::from_utf8_lossy(&out.stdout)), want["HP025.md"]);
+}
