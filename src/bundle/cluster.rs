@@ -123,16 +123,25 @@ fn section<'a, T: kube::Resource + Serialize>(
 
 /// Read the cluster part: `namespace` only, or (`None`) every namespace the user can read. A
 /// user who may not list pods in all namespaces gets the context's namespace, said in the
-/// manifest. `max_logs` caps the failing containers whose logs are read (0: none).
-pub async fn gather(kube: &Kube, namespace: Option<&str>, max_logs: usize) -> Result<ClusterPart> {
+/// manifest. `max_logs` caps the failing containers whose logs are read (0: none). `all_nodes`:
+/// every node, when the caller has LISTed them already (`--all-nodes`), so they are not read twice.
+pub async fn gather(
+    kube: &Kube,
+    namespace: Option<&str>,
+    max_logs: usize,
+    all_nodes: Option<Vec<Node>>,
+) -> Result<ClusterPart> {
     let start = std::time::Instant::now();
     let mut skipped = Vec::new();
     let mut notes = Vec::new();
-    let (version, nodes, namespaces) = tokio::join!(
-        kube.server_version(),
-        collect::list_cluster::<Node>(kube, None, "nodes"),
-        collect::list_cluster::<Namespace>(kube, None, "namespaces"),
-    );
+    let nodes = async {
+        match all_nodes {
+            Some(nodes) => Ok(nodes),
+            None => collect::list_cluster::<Node>(kube, None, "nodes").await,
+        }
+    };
+    let (version, nodes, namespaces) =
+        tokio::join!(kube.server_version(), nodes, collect::list_cluster::<Namespace>(kube, None, "namespaces"),);
     let nodes = keep(nodes, "nodes", &mut skipped)?;
     let namespaces = keep(namespaces, "namespaces", &mut skipped)?;
     let mut scope = namespace.map(str::to_string);

@@ -3,7 +3,7 @@
 //! (`exec::session` + `exec::fanout`, cleanup on every path) → one `.tar.gz` (or directory)
 //! written under a temporary name and renamed at the end (`bundle::writer`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -16,7 +16,7 @@ use crate::cli::{CollectArgs, GlobalArgs};
 use crate::error::{Error, ExitCode, Result};
 use crate::exec::fanout::{NodeOutcome, fan_out};
 use crate::exec::lifecycle::Lifecycle;
-use crate::exec::plan::{CONFIRM_ABOVE, Request, check_deadline, command_of, random_suffix, rfc3339, select_targets};
+use crate::exec::plan::{CONFIRM_ABOVE, Request, check_deadline, command_of, random_suffix, rfc3339};
 use crate::exec::session::{self, Targets};
 use crate::exec::signals::Signals;
 use crate::kube;
@@ -61,38 +61,20 @@ fn destination(args: &CollectArgs, name: &str) -> Result<Dest> {
     Ok(Dest::File(file))
 }
 
-/// The kubeconfig context in use, by name only (no credentials are read into the bundle).
-fn context_name(global: &GlobalArgs) -> Option<String> {
-    if global.context.is_some() {
-        return global.context.clone();
-    }
-    let kc = match &global.kubeconfig {
-        Some(p) => ::kube::config::Kubeconfig::read_from(p).ok()?,
-        None => ::kube::config::Kubeconfig::read().ok()?,
-    };
-    kc.current_context
-}
-
-/// The nodes `-l`/`--all-nodes` left out, and why (pure: the targets' one LIST).
+/// The nodes `-l`/`--all-nodes` left out, and why: those that are not Windows, and the Windows
+/// nodes that cannot run HostProcess pods (as the targets' choice recorded them).
 fn skipped_nodes(t: &Targets, req: &Request) -> Vec<Skipped> {
     if !req.by_selection() {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    for n in t.nodes.iter().filter(|n| node_os(n) != "windows") {
+    let not_windows = t.nodes.iter().filter(|n| node_os(n) != "windows").map(|n| {
         let os = node_os(n);
         let os = if os.is_empty() { "unknown".to_string() } else { os };
-        out.push(Skipped {
-            name: node_name(n).to_string(),
-            reason: format!("not a Windows node (kubernetes.io/os={os})"),
-        });
-    }
-    let _ = select_targets(&t.nodes, req, t.version.as_deref(), &mut |name, why| {
-        out.push(Skipped { name: name.into(), reason: why.into() })
+        Skipped { name: node_name(n).to_string(), reason: format!("not a Windows node (kubernetes.io/os={os})") }
     });
-    out
+    let not_ready = t.skipped.iter().map(|(name, why)| Skipped { name: name.clone(), reason: why.clone() });
+    not_windows.chain(not_ready).collect()
 }
-
 pub async fn run(global: &GlobalArgs, args: &CollectArgs) -> Result<ExitCode> {
     let created = SystemTime::now();
     let unix = created.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
@@ -130,7 +112,9 @@ pub async fn run(global: &GlobalArgs, args: &CollectArgs) -> Result<ExitCode> {
         "collecting the cluster part ({})…",
         scope.map(|n| format!("namespace {n}")).unwrap_or("all namespaces".into())
     );
-    let part = session::interruptible(&mut signals, cluster::gather(&kube, scope, args.max_logs)).await?;
+    // With --all-nodes the targets' LIST was of every node: the cluster part reuses it.
+    let all_nodes = targets.as_ref().filter(|_| req.all && req.selector.is_none()).map(|t| t.nodes.clone());
+    let part = session::interruptible(&mut signals, cluster::gather(&kube, scope, args.max_logs, all_nodes)).await?;
     let mut writer = match &dest {
         Dest::File(f) => BundleWriter::tar_gz(f, &name, unix),
         Dest::Dir(d) => BundleWriter::dir(d, &name, unix),
@@ -195,7 +179,7 @@ pub async fn run(global: &GlobalArgs, args: &CollectArgs) -> Result<ExitCode> {
         created: rfc3339(created),
         cluster: ClusterInfo {
             server: kube.server.clone(),
-            context: context_name(global),
+            context: kube.context.clone(),
             server_version: part.server_version.clone(),
         },
         options: Options {
@@ -265,11 +249,6 @@ fn write_node(
     records.push(rec);
 }
 
-/// For tests: the bundle's file name for a time.
-pub fn default_file(unix: i64) -> PathBuf {
-    Path::new(&format!("{}.tar.gz", bundle_name(unix))).to_path_buf()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,7 +269,7 @@ mod tests {
         let a = args(&[]);
         assert_eq!(collector_options(&a), CollectorOptions::default());
         assert_eq!(a.max_output, 256 << 20);
-        assert_eq!(default_file(1_764_570_000), Path::new("hostprocess-bundle-20251201T062000Z.tar.gz"));
+        assert_eq!(bundle_name(1_764_570_000), "hostprocess-bundle-20251201T062000Z");
     }
 
     #[test]

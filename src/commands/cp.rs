@@ -2,12 +2,11 @@
 //! HostProcess pod, PowerShell only on the node (no tar, no sh). See `transfer/`.
 
 use std::path::Path;
-use std::time::Duration;
 
 use crate::cli::{CpArgs, GlobalArgs, NodeSelection};
 use crate::error::{Error, ExitCode, Result};
 use crate::exec::lifecycle::Lifecycle;
-use crate::exec::node::{DEADLINE_GRACE, deadline_error, start_error};
+use crate::exec::node::{DEADLINE_GRACE, deadline_error, start_pod};
 use crate::exec::plan::{options_for, random_suffix};
 use crate::exec::session;
 use crate::exec::signals::Signals;
@@ -42,16 +41,8 @@ pub async fn run(global: &GlobalArgs, args: &CpArgs) -> Result<ExitCode> {
     let lc = Lifecycle::new(kube, namespace.clone(), random_suffix(8));
     session::interruptible(&mut signals, session::preflight(&lc, &req, &node)).await?;
     let opts = options_for(&req, &namespace, &node)?;
-    let pod_deadline = tokio::time::Instant::now() + Duration::from_secs(opts.deadline_seconds.max(0) as u64);
     let work = async {
-        lc.create(&opts).await?;
-        crate::stderr_line!("pod {namespace}/{} created on node {node}", opts.name);
-        let waited = lc
-            .wait_running(&opts.name, req.pod_running_timeout, |m| crate::stderr_line!("{}", terminal_safe_line(m)))
-            .await;
-        if let Err(f) = waited {
-            return Err(start_error(&req, &opts, f, None, lc.watch.unreachable()));
-        }
+        let pod_deadline = start_pod(&lc, &req, &opts, None, false).await?;
         let copy = async {
             match &direction {
                 Direction::Download { remote: path, local, .. } => {

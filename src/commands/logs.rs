@@ -19,7 +19,7 @@ use crate::exec::signals::Signals;
 use crate::exec::sink::{Sink, pump};
 use crate::exec::spec::powershell;
 use crate::kube::node_logs::{Answer, LogQuery, MAX_ANSWER_BYTES, check_service_name, classify, fetch, may_proxy};
-use crate::kube::{self, Kube, collect};
+use crate::kube::{self, Kube};
 use crate::nodes::node_report;
 use crate::output::escape::terminal_safe_line;
 use crate::snapshot::{node_name, node_os};
@@ -135,15 +135,6 @@ pub fn script_for(q: &LogQuery, since: Option<u64>) -> String {
     SCRIPT.replacen("__ARGS__", &ascii.replace('\'', "''"), 1)
 }
 
-async fn read_nodes(kube: &Kube, req: &Request) -> Result<(Option<String>, Vec<Node>)> {
-    let version = kube.server_version().await.ok();
-    let nodes: Vec<Node> = match req.nodes.as_slice() {
-        [one] if !req.by_selection() => collect::get_cluster(kube, one, "nodes").await?.into_iter().collect(),
-        _ => collect::list_cluster(kube, req.selector.as_deref(), "nodes").await?,
-    };
-    Ok((version, nodes))
-}
-
 /// The end of one node: `Ok(true)` its log was printed, `Ok(false)` no log (the node said why).
 type NodeResult = Result<bool>;
 
@@ -154,7 +145,7 @@ pub async fn run(global: &GlobalArgs, args: &LogsArgs) -> Result<ExitCode> {
     check_selection(&req)?;
     let (kube, version, nodes) = interruptible(&mut signals, async {
         let kube = kube::connect(global).await?;
-        let (version, nodes) = read_nodes(&kube, &req).await?;
+        let (version, nodes) = session::read_nodes(&kube, &req).await?;
         Ok((kube, version, nodes))
     })
     .await?;

@@ -103,19 +103,18 @@ pub fn local_exit_code(remote: i32) -> i32 {
     if cfg!(windows) || (0..=255).contains(&remote) { remote } else { 1 }
 }
 
-/// Wait for Running, run the command; the remote exit code. Progress lines go to stderr,
-/// prefixed with `[node]` in a fan-out.
-pub async fn run_on_node(
+/// Create the pod and wait until it is Running (progress on stderr, prefixed with `[node]` in a
+/// fan-out; a start that fails is explained with `node`). Returns the pod's deadline on this
+/// clock (the kubelet's starts a little later): work in the pod ends by then plus
+/// [`DEADLINE_GRACE`].
+pub async fn start_pod(
     lc: &Lifecycle,
     req: &Request,
     opts: &PodOptions,
-    command: &[String],
     node: Option<&Node>,
-    sink: Sink,
     fanout: bool,
-) -> Result<i32> {
+) -> Result<Instant> {
     let tag = if fanout { format!("[{}] ", opts.node) } else { String::new() };
-    // The pod's deadline, on this clock: the kubelet's starts a little later.
     let pod_deadline = Instant::now() + Duration::from_secs(opts.deadline_seconds.max(0) as u64);
     lc.create(opts).await?;
     if !fanout {
@@ -127,9 +126,24 @@ pub async fn run_on_node(
             crate::stderr_line!("{tag}{}", terminal_safe_line(msg))
         })
         .await;
-    if let Err(f) = waited {
-        return Err(start_error(req, opts, f, node, lc.watch.unreachable()));
+    match waited {
+        Ok(_) => Ok(pod_deadline),
+        Err(f) => Err(start_error(req, opts, f, node, lc.watch.unreachable())),
     }
+}
+
+/// Wait for Running, run the command; the remote exit code. Progress lines go to stderr,
+/// prefixed with `[node]` in a fan-out.
+pub async fn run_on_node(
+    lc: &Lifecycle,
+    req: &Request,
+    opts: &PodOptions,
+    command: &[String],
+    node: Option<&Node>,
+    sink: Sink,
+    fanout: bool,
+) -> Result<i32> {
+    let pod_deadline = start_pod(lc, req, opts, node, fanout).await?;
     let session = async {
         if req.interactive() {
             lc.interactive(&opts.name, command, req.tty).await

@@ -28,6 +28,8 @@ pub struct Targets {
     pub nodes: Vec<Node>,
     /// The chosen nodes' names, in order.
     pub names: Vec<String>,
+    /// Windows nodes `--all`/`-l` left out because they cannot run HostProcess pods, with why.
+    pub skipped: Vec<(String, String)>,
 }
 
 impl Targets {
@@ -63,16 +65,25 @@ pub fn confirm(n: usize, doing: &str) -> Result<bool> {
 /// cannot run HostProcess pods are skipped with a line on stderr when chosen by selection, and
 /// are an error when named.
 pub async fn find_targets(kube: &Kube, req: &Request) -> Result<Targets> {
+    let (version, nodes) = read_nodes(kube, req).await?;
+    let mut skipped = Vec::new();
+    let names = select_targets(&nodes, req, version.as_deref(), &mut |name, why| {
+        crate::stderr_line!("skipping node {name}: {why}");
+        skipped.push((name.to_string(), why.to_string()));
+    })?;
+    Ok(Targets { version, nodes, names, skipped })
+}
+
+/// The server's version and the nodes `req` may choose from: one GET for a single named node
+/// (not a LIST of every node: 0.1 s against 0.3 s at 2,000 nodes), else one LIST (`-l`'s
+/// selector, or every node).
+pub async fn read_nodes(kube: &Kube, req: &Request) -> Result<(Option<String>, Vec<Node>)> {
     let version = kube.server_version().await.ok();
-    // One named node: GET it, not a LIST of every node (0.1 s against 0.3 s at 2,000 nodes).
     let nodes: Vec<Node> = match req.nodes.as_slice() {
         [one] if !req.by_selection() => collect::get_cluster(kube, one, "nodes").await?.into_iter().collect(),
         _ => collect::list_cluster(kube, req.selector.as_deref(), "nodes").await?,
     };
-    let names = select_targets(&nodes, req, version.as_deref(), &mut |name, why| {
-        crate::stderr_line!("skipping node {name}: {why}")
-    })?;
-    Ok(Targets { version, nodes, names })
+    Ok((version, nodes))
 }
 
 /// RBAC for the throwaway pods and Pod Security for `first`'s pod (a server-side dry-run

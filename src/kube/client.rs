@@ -33,6 +33,8 @@ pub struct Kube {
     /// used without `call`'s bound.
     pub stream_client: kube::Client,
     pub server: String,
+    /// The kubeconfig context in use, by name (`None` in-cluster).
+    pub context: Option<String>,
     pub namespace: String,
     pub timeout: Option<Duration>,
     /// Objects per LIST page (--chunk-size); 0 = unpaged.
@@ -187,7 +189,7 @@ fn build_client(config: Config) -> std::result::Result<kube::Client, kube::Error
 pub async fn connect(options: impl Into<ClientOptions>) -> Result<Kube> {
     let args = &options.into();
     let timeout = if args.request_timeout.is_zero() { None } else { Some(args.request_timeout) };
-    let (mut config, shown, explicit_proxy) = match load_kubeconfig(args)? {
+    let (mut config, shown, explicit_proxy, context) = match load_kubeconfig(args)? {
         Some((kc, shown)) => {
             let context = args.context.clone().or_else(|| kc.current_context.clone());
             match &context {
@@ -212,11 +214,14 @@ pub async fn connect(options: impl Into<ClientOptions>) -> Result<Kube> {
                 _ => {}
             }
             let explicit = kubeconfig_proxy(&kc, context.as_deref(), args.cluster.as_deref());
-            let opts = KubeConfigOptions { context, cluster: args.cluster.clone(), user: args.user.clone() };
+            let opts =
+                KubeConfigOptions { context: context.clone(), cluster: args.cluster.clone(), user: args.user.clone() };
             let config = Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| kubeconfig_error(&shown, e))?;
-            (config, shown, explicit)
+            (config, shown, explicit, context)
         }
-        None => (Config::incluster().map_err(|e| Error::NoConfig(e.to_string()))?, "in-cluster config".into(), None),
+        None => {
+            (Config::incluster().map_err(|e| Error::NoConfig(e.to_string()))?, "in-cluster config".into(), None, None)
+        }
     };
     config.proxy_url = choose_proxy(explicit_proxy, &config.cluster_url, &shown)?;
     if let Some(ns) = &args.namespace {
@@ -238,6 +243,7 @@ pub async fn connect(options: impl Into<ClientOptions>) -> Result<Kube> {
         stream_client: client.clone(),
         client,
         server,
+        context,
         namespace,
         timeout,
         chunk_size: args.chunk_size,
