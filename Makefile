@@ -132,8 +132,16 @@ fuzz-all: fuzz-build-all fuzz-seed-all ## run every fuzz target for FUZZ_RUNS in
 # ---- bench ---- (scale benchmarks on their own local plane; see bench/ and README "Performance")
 BENCH_NODES ?= 2000
 BENCH_PODS ?= 20000
+BENCH_LARGE_NODES ?= 5000
+BENCH_LARGE_PODS ?= 150000
+.PHONY: bench-envelope
 
-bench: ## scale benchmarks (BENCH_NODES=2000 BENCH_PODS=20000); writes target/bench/results.json
+bench: ## scale benchmarks (BENCH_NODES=2000 BENCH_PODS=20000); writes target/bench/results.json and doctor-scaling.svg
 	$(CARGO) build --release
 	BENCH_NODES=$(BENCH_NODES) BENCH_PODS=$(BENCH_PODS) python3 bench/bench.py
+
+bench-envelope: ## make bench plus a third size at the scalability envelope (BENCH_LARGE_NODES=5000 BENCH_LARGE_PODS=150000)
+	$(CARGO) build --release
+	BENCH_NODES=$(BENCH_NODES) BENCH_PODS=$(BENCH_PODS) BENCH_LARGE_NODES=$(BENCH_LARGE_NODES) \
+	  BENCH_LARGE_PODS=$(BENCH_LARGE_PODS) python3 bench/bench.py
 # ---- END bench block

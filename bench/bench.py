@@ -7,11 +7,18 @@ plane (state /tmp/kubectl-hostprocess-bench, ports apart from the default testen
 grows it to the full size, measures again, and tears it down. Results: target/bench/results.json,
 a table on stdout, logs and raw outputs in target/bench/.
 
-Environment: BENCH_NODES (2000), BENCH_PODS (20000), BENCH_FANOUT_NODES (500), BENCH_SERIAL_NODES
-(20), BENCH_REPEAT (5 timed runs, the median is kept), BENCH_POPEYE (1; 0 skips popeye),
+Environment: BENCH_NODES (2000), BENCH_PODS (20000), BENCH_LARGE_NODES / BENCH_LARGE_PODS (unset:
+no third size; `make bench-envelope` sets 5000 / 150000), BENCH_FANOUT_NODES (500), BENCH_FANOUT_SMALL
+(100: the second fan-out size for the per-node cost), BENCH_SERIAL_NODES (20), BENCH_XARGS (1; 0 skips
+the xargs -P 16 alternative), BENCH_REPEAT (5 timed runs, the median is kept), BENCH_CHUNKS (500,5000:
+doctor's --chunk-size values tried at each size), BENCH_POPEYE (1), BENCH_K8SGPT (1), BENCH_KUBECTL (1)
+(0 skips that peer), BENCH_PEER_TIMEOUT (900 s) and BENCH_PEER_RSS_MB (6000): a peer past either is
+killed and recorded with how far it got, BENCH_POPULATE_PROCS (1: populate's client processes), BENCH_POPULATE_FREEZE (0; 1 pauses kwok,
+scheduler and controller-manager while pods are created),
 BENCH_KEEP (0; 1 leaves the plane running), BENCH_STATE, BENCH_APISERVER_PORT (26443).
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -45,7 +52,16 @@ def env_int(name, default):
 
 NODES = env_int("BENCH_NODES", 2000)
 PODS = env_int("BENCH_PODS", 20000)
+LARGE_NODES = env_int("BENCH_LARGE_NODES", 0)
+LARGE_PODS = env_int("BENCH_LARGE_PODS", 0)
 FANOUT = env_int("BENCH_FANOUT_NODES", 500)
+FANOUT_SMALL = env_int("BENCH_FANOUT_SMALL", 100)
+WANT_XARGS = os.environ.get("BENCH_XARGS", "1") != "0"
+CHUNKS = [int(x) for x in os.environ.get("BENCH_CHUNKS", "500,5000").split(",") if x.strip()]
+WANT_K8SGPT = os.environ.get("BENCH_K8SGPT", "1") != "0"
+WANT_KUBECTL = os.environ.get("BENCH_KUBECTL", "1") != "0"
+PEER_TIMEOUT = env_int("BENCH_PEER_TIMEOUT", 900)
+PEER_RSS_MB = env_int("BENCH_PEER_RSS_MB", 6000)
 SERIAL = env_int("BENCH_SERIAL_NODES", 20)
 REPEAT = max(1, env_int("BENCH_REPEAT", 5))
 WANT_POPEYE = os.environ.get("BENCH_POPEYE", "1") != "0"
@@ -68,12 +84,20 @@ ENV["NO_COLOR"] = "1"
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 EXEC_NS = "bench-exec"
 
-TARGETS = {  # key: (comparison, limit, text)
-    "doctor_floor_ratio": ("le", 1.5, "<= 1.5x floor"),
+TARGETS = {  # key: (comparison, limit, text); issue #15's goals
+    "doctor_floor_ratio": ("le", 1.3, "<= 1.3x floor"),
+    "doctor_floor_ratio_large": ("le", 1.3, "<= 1.3x floor"),
+    "doctor_peak_rss_mb": ("le", 120, "<= 120 MB"),
+    "doctor_peak_rss_mb_large": ("le", 120, "<= 120 MB"),
     "doctor_api_requests": ("le", 8, "<= 8"),
     "doctor_api_requests_small": ("le", 8, "<= 8"),
     "doctor_log_requests": ("le", 20, "<= --max-logs (20)"),
-    "doctor_peak_rss_mb_per_1k_pods": ("le", 25, "<= 25 MB"),
+    "kubectl_get_vs_doctor": ("ge", 3, ">= 3x"),
+    "popeye_vs_doctor": ("ge", 10, ">= 10x"),
+    "k8sgpt_vs_doctor": ("ge", 10, ">= 10x"),
+    "fanout_vs_xargs_speedup": ("ge", 5, ">= 5x"),
+    "fanout_api_requests_per_node": ("le", 4, "<= 4 (+ a constant)"),
+    "fanout_cpu_ms_per_node": ("le", 4, "<= 4 ms"),
     "fanout_vs_one_node_ratio": ("le", 5, "<= 5x"),
     "fanout_vs_serial_speedup": ("ge", 50, ">= 50x"),
     "lint_1000_ms": ("lt", 200, "< 200 ms"),
@@ -147,7 +171,10 @@ def plane_pid(component):
         argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
     except (OSError, ValueError):
         return None
-    ok = argv[0].decode().endswith("/" + component) and any(STATE.encode() in a for a in argv[1:])
+    # kwok's binary is kwok-p<patch hash> (testenv/lib.sh): match the name up to a "-p" suffix.
+    base = os.path.basename(argv[0].decode())
+    ok = (base == component or re.fullmatch(re.escape(component) + r"-p[0-9a-f]+", base) is not None) \
+        and any(STATE.encode() in a for a in argv[1:])
     return pid if ok else None
 
 
@@ -157,8 +184,11 @@ class Frozen:
 
     COMPONENTS = ("kwok", "kube-scheduler", "kube-controller-manager")
 
+    def __init__(self, components=COMPONENTS):
+        self.components = components
+
     def __enter__(self):
-        self.pids = [p for p in (plane_pid(c) for c in self.COMPONENTS) if p]
+        self.pids = [p for p in (plane_pid(c) for c in self.components) if p]
         for p in self.pids:
             os.kill(p, signal.SIGSTOP)
         time.sleep(1.5)  # let their in-flight requests finish
@@ -170,6 +200,38 @@ class Frozen:
                 os.kill(p, signal.SIGCONT)
             except OSError:
                 pass
+
+
+PLANE = ("etcd", "kube-apiserver", "kwok", "kube-controller-manager", "kube-scheduler")
+
+
+def plane_memory():
+    """{component: {rss_mb, hwm_mb}} of the bench plane's processes (VmRSS now, VmHWM its peak)."""
+    out = {}
+    for c in PLANE:
+        pid = plane_pid(c)
+        if not pid:
+            continue
+        try:
+            st = {l.split(":")[0]: int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith("Vm")}
+        except (OSError, ValueError, IndexError):
+            continue
+        out[c] = {"rss_mb": round(st.get("VmRSS", 0) / 1024), "hwm_mb": round(st.get("VmHWM", 0) / 1024)}
+    return out
+
+
+def plane_cpu():
+    """{component: user+system CPU seconds so far} of the bench plane's processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for c in PLANE:
+        pid = plane_pid(c)
+        try:
+            f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            out[c] = (int(f[11]) + int(f[12])) / tick
+        except (OSError, ValueError, IndexError, TypeError):
+            pass
+    return out
 
 
 # ---- the plane --------------------------------------------------------------------------------
@@ -405,8 +467,9 @@ def popeye_suite(tag):
     argv = [binp, "-A", "-o", "json", "--kubeconfig", f"{STATE}/admin.kubeconfig", "--force-exit-zero",
             "--request-timeout", "5m", "--logs", out_path(f"popeye-{tag}.log")]
     why = {}
-    rc, wall, rss, _ = measure(argv, stdout=out_path(f"popeye-{tag}.json"), stderr=out_path(f"popeye-{tag}.err"), timeout=900,
-                               rss_cap_mb=env_int("BENCH_POPEYE_RSS_MB", 8000), why=why)
+    with Frozen():  # as for doctor and every other peer
+        rc, wall, rss, _ = measure(argv, stdout=out_path(f"popeye-{tag}.json"), stderr=out_path(f"popeye-{tag}.err"),
+                                   timeout=PEER_TIMEOUT, rss_cap_mb=env_int("BENCH_POPEYE_RSS_MB", PEER_RSS_MB), why=why)
     res = {"binary": binp, "version": os.path.basename(binp).replace("popeye-", ""), "exit_code": rc,
            "seconds": round(wall, 3), "peak_rss_mb": round(rss, 1),
            "client_errors": sum(1 for line in open(out_path(f"popeye-{tag}.err"), errors="replace") if line.startswith("E"))}
@@ -425,6 +488,86 @@ def popeye_suite(tag):
         res["empty_sections"] = ["(no report)"]
     res["complete"] = not res["empty_sections"]
     return res
+
+
+KUBECTL_GET = "nodes,namespaces,pods,events,daemonsets,deployments,replicasets"
+
+
+def peer_run(name, argv, tag, timeout=None, rss_cap=None, env=None):
+    """One run of a peer (a tool a user would run instead of doctor), with the plane's other
+    clients paused as for doctor. Killed past the time or RSS cap: then `error` says which, and
+    seconds / peak RSS say how far it got."""
+    why = {}
+    with Frozen():
+        rc, wall, rss, _ = measure(argv, stdout=out_path(f"{name}-{tag}.out"), stderr=out_path(f"{name}-{tag}.err"),
+                                   timeout=timeout or PEER_TIMEOUT, rss_cap_mb=rss_cap or PEER_RSS_MB, why=why,
+                                   env=env)
+    res = {"exit_code": rc, "seconds": round(wall, 3), "peak_rss_mb": round(rss, 1), "cpu_s": why.get("cpu_s")}
+    if why.get("killed"):
+        res["error"] = f"killed: {why['killed']}"
+    elif rc != 0:
+        res["error"] = f"exit code {rc}: " + (open(out_path(f"{name}-{tag}.err"), errors="replace").read().strip()
+                                               .splitlines() or [""])[-1][:200]
+    return res
+
+
+def kubectl_get_suite(tag, repeat):
+    """`kubectl get <the kinds doctor reads> -A -o json > /dev/null`: median of `repeat` runs."""
+    if not WANT_KUBECTL:
+        return {"skipped": "BENCH_KUBECTL=0"}
+    log(f"kubectl get {KUBECTL_GET} -A -o json ({tag}), {repeat} run(s)")
+    argv = [KUBECTL, "get", KUBECTL_GET, "-A", "-o", "json"]
+    runs = []
+    for _ in range(repeat):
+        r = peer_run("kubectl-get", argv, tag)
+        runs.append(r)
+        if r.get("error"):
+            return dict(r, runs=runs)
+    os.remove(out_path(f"kubectl-get-{tag}.out"))
+    return {"seconds": statistics.median(x["seconds"] for x in runs),
+            "peak_rss_mb": max(x["peak_rss_mb"] for x in runs),
+            "cpu_s": statistics.median(x["cpu_s"] or 0 for x in runs), "runs": runs}
+
+
+def k8sgpt_suite(tag):
+    """`k8sgpt analyze -o json` with no AI backend (no --explain): its built-in analyzers only."""
+    if not WANT_K8SGPT:
+        return {"skipped": "BENCH_K8SGPT=0"}
+    r = subprocess.run(["bash", f"{HERE}/k8sgpt.sh"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, env=ENV)
+    if r.returncode != 0:
+        return {"error": (r.stderr.strip().splitlines() or ["build failed"])[-1], "build_failed": True}
+    binp = r.stdout.strip().splitlines()[-1]
+    log(f"k8sgpt analyze -o json ({tag})")
+    home = out_path("k8sgpt-home")  # its config file, not the user's
+    os.makedirs(home, exist_ok=True)
+    env = dict(ENV, HOME=home, XDG_CONFIG_HOME=home, XDG_CACHE_HOME=home)
+    argv = [binp, "analyze", "-o", "json", "--kubeconfig", f"{STATE}/admin.kubeconfig"]
+    res = peer_run("k8sgpt", argv, tag, env=env)
+    res.update({"binary": binp, "version": os.path.basename(binp).replace("k8sgpt-", "")})
+    try:
+        rep = json.load(open(out_path(f"k8sgpt-{tag}.out")))
+        res["problems"] = rep.get("problems")
+        res["kinds"] = sorted({x.get("kind") for x in rep.get("results") or [] if x.get("kind")})
+    except (OSError, ValueError, AttributeError):
+        pass
+    return res
+
+
+def chunk_suite(tag, pods):
+    """doctor at each --chunk-size of BENCH_CHUNKS: requests (its own -v count), pod pages, time,
+    peak RSS (one run each, plane paused)."""
+    out = {}
+    for cs in CHUNKS:
+        info = {}
+        argv = [BIN, "-v", "doctor", "-A", "-o", "json", "--max-logs", "0", "--chunk-size", str(cs)]
+        with Frozen():
+            rc, wall, rss, _ = measure(argv, stdout=os.devnull, stderr=out_path(f"doctor-{tag}-chunk{cs}.err"), why=info)
+        m = re.search(r"made (\d+) API requests", open(out_path(f"doctor-{tag}-chunk{cs}.err"), errors="replace").read())
+        out[str(cs)] = {"requests": int(m.group(1)) if m else None, "exit_code": rc, "seconds": round(wall, 3),
+                        "peak_rss_mb": round(rss, 1), "cpu_s": info.get("cpu_s"),
+                        "pod_pages": -(-pods // cs) if cs else 1}
+    return out
 
 
 # ---- exec -------------------------------------------------------------------------------------
@@ -517,6 +660,84 @@ def exec_suite(fan_nodes):
     return res
 
 
+KWOK_SERIES = ("leases", "nodes/status")
+
+
+def fanout_cost(api, fan_nodes):
+    """Per-node cost of `exec -l`: API requests (apiserver_request_total) and plugin CPU time at
+    two fan-out sizes; slope and constant of each. kwok must run (it starts the pods), so its own
+    requests are taken out by series: pod and node status (PATCH pods/status, nodes/status), node
+    leases, and the final DELETE of each pod of its pod-delete stage (one per pod); the scheduler and
+    controller-manager are paused. Pods are bound to their node by the plugin, so the scheduler has
+    nothing to do anyway."""
+    sizes = sorted({min(FANOUT_SMALL, len(fan_nodes)), len(fan_nodes)})
+    small = fan_nodes[:sizes[0]]
+    log(f"fan-out cost: requests and CPU per node at {sizes} nodes")
+    patch = [{"op": "add", "path": "/metadata/labels/bench.local~1fan-small", "value": "true"}]
+    import concurrent.futures as cf
+    with cf.ThreadPoolExecutor(16) as ex:
+        list(ex.map(lambda n: api.json_patch(f"/api/v1/nodes/{n}", patch), small))
+    out = {}
+    for n in sizes:
+        sel = "testenv.local/node-set=bf" + (",bench.local/fan-small=true" if n < len(fan_nodes) else "")
+        argv = [BIN, "exec", "-n", EXEC_NS, "-l", sel, "--yes", "--max-concurrency", "500", "-o", "json",
+                "--", "cmd", "/c", "echo", "hi"]
+        runs = []
+        for _ in range(min(3, REPEAT)):
+            info = {}
+            with Frozen(("kube-scheduler", "kube-controller-manager")):
+                m1 = api.metrics()
+                rc, wall, _, _ = measure(argv, stdout=out_path(f"fanout-cost-{n}.json"),
+                                         stderr=out_path(f"fanout-cost-{n}.err"), why=info)
+                time.sleep(2)  # kwok's last pod deletions
+                m2 = api.metrics()
+            by = {}
+            for k, v in kapi.metrics_delta(m1, m2).items():
+                verb = kapi.label_of(k, "verb")
+                res = kapi.label_of(k, "resource")
+                sub = kapi.label_of(k, "subresource")
+                key = f"{verb} {res}" + (f"/{sub}" if sub else "")
+                by[key] = by.get(key, 0) + int(v)
+            total = sum(by.values())
+            kwok = sum(v for k, v in by.items() if k.split()[1] in KWOK_SERIES or k == "PATCH pods/status"
+                       or k == "PUT pods/status") + n  # + its final DELETE of each pod
+            runs.append({"exit_code": rc, "seconds": round(wall, 3), "cpu_s": info.get("cpu_s"),
+                         "requests_all": total, "requests_kwok": kwok, "requests_plugin": total - kwok,
+                         "by_verb_resource": dict(sorted(by.items()))})
+        runs.sort(key=lambda x: x["requests_plugin"])
+        med = runs[len(runs) // 2]
+        out[str(n)] = {"requests_plugin": med["requests_plugin"],
+                       "cpu_s": statistics.median(r["cpu_s"] for r in runs), "runs": runs}
+    res = {"sizes": sizes, "by_size": out}
+    if len(sizes) == 2:
+        a, b = (out[str(x)] for x in sizes)
+        dn = sizes[1] - sizes[0]
+        res["requests_per_node"] = round((b["requests_plugin"] - a["requests_plugin"]) / dn, 2)
+        res["requests_constant"] = round(a["requests_plugin"] - res["requests_per_node"] * sizes[0], 1)
+        res["cpu_ms_per_node"] = round((b["cpu_s"] - a["cpu_s"]) * 1000 / dn, 2)
+        res["cpu_ms_constant"] = round(a["cpu_s"] * 1000 - res["cpu_ms_per_node"] * sizes[0], 1)
+    return res
+
+
+def xargs_suite(fan_nodes):
+    """The best shell alternative to `exec -l`: xargs -P 16 over the nodes, each running
+    bench/xargs-node.sh (kubectl run bound to the node / wait / exec / delete)."""
+    if not WANT_XARGS:
+        return {"skipped": "BENCH_XARGS=0"}
+    log(f"xargs -P 16: kubectl run/wait/exec/delete over {len(fan_nodes)} nodes")
+    lst = out_path("xargs-nodes.txt")
+    with open(lst, "w") as f:
+        f.writelines(f"{n}\n" for n in fan_nodes)
+    cmd = f"xargs -P 16 -n 1 bash {HERE}/xargs-node.sh {EXEC_NS} < {lst}"
+    info = {}
+    env = dict(ENV, XARGS_IMAGE=populate.IMAGE)
+    rc, wall, rss, _ = measure(["bash", "-c", cmd], stdout=out_path("xargs.out"), stderr=out_path("xargs.err"),
+                               why=info, env=env, timeout=1800)
+    ok = sum(1 for line in open(out_path("xargs.out"), errors="replace") if line.rstrip().endswith(" hi"))
+    return {"nodes": len(fan_nodes), "seconds": round(wall, 3), "exit_code": rc, "succeeded": ok,
+            "cpu_s": info.get("cpu_s"), "peak_rss_mb_one_process": round(rss, 1)}
+
+
 # ---- offline ----------------------------------------------------------------------------------
 
 def lint_suite():
@@ -572,63 +793,189 @@ def plugin_version():
             "sha256": hashlib.sha256(open(BIN, "rb").read()).hexdigest()[:16]}
 
 
+def fmt_peer(p, doctor_s):
+    """'12.3 s, 456 MB (5.8x doctor)' or how far a killed / failed peer got."""
+    if not p or p.get("skipped"):
+        return f"skipped ({(p or {}).get('skipped')})"
+    if p.get("build_failed"):
+        return f"not built: {p['error']}"
+    if p.get("seconds") is None:
+        return f"failed: {p.get('error')}"
+    base = f"{p['seconds']:.2f} s, {p['peak_rss_mb']:.0f} MB"
+    if p.get("error"):
+        return f"{base} then {p['error']} (>= {p['seconds'] / doctor_s:.1f}x doctor)"
+    extra = "" if p.get("complete", True) else f"; INCOMPLETE: empty {','.join(p.get('empty_sections', []))}"
+    return f"{base} ({p['seconds'] / doctor_s:.1f}x doctor{extra})"
+
+
 def table(r):
-    rows = [
-        ("cluster", f"{r['cluster']['nodes']} nodes, {r['cluster']['pods']} pods, "
-                    f"{r['cluster']['events']} events ({r['cluster']['warning_events']} Warning)", "", ""),
-        ("setup (plane + objects)", f"{r['setup_s']:.0f} s", "", ""),
-        ("doctor -A -o json", f"{r['doctor_s']:.2f} s", "", ""),
-        ("  floor (same LISTs, curl)", f"{r['doctor_floor_s']:.2f} s", "", ""),
-        ("  doctor / floor", f"{r['doctor_floor_ratio']:.2f}x", *verdict("doctor_floor_ratio", r["doctor_floor_ratio"])),
-        ("  API requests (apiserver metric)", f"{r['doctor_api_requests']} (own count {r['doctor_api_requests_self']})",
-         *verdict("doctor_api_requests", r["doctor_api_requests"])),
-        (f"  API requests at 1/10 ({r['small']['pods']} pods)",
-         f"{r['doctor_api_requests_small']} (own count {r['small']['requests']['self_reported']})",
-         *verdict("doctor_api_requests_small", r["doctor_api_requests_small"])),
-        ("  checks + output after the last response",
-         f"{r['doctor']['vv_timeline']['_after_last_response_s']:.2f} s of {r['doctor']['vv_timeline']['_total_s']:.2f} s (-vv run)", "", ""),
-        ("  peak RSS", f"{r['doctor_peak_rss_mb']:.0f} MB", "", ""),
-        ("  with logs (default --max-logs 20) / --max-logs 0",
-         f"{r['doctor']['logs']['seconds_with_logs']:.2f} s / {r['doctor']['logs']['seconds_without_logs']:.2f} s", "", ""),
-        ("  log requests (failing HostProcess containers)",
-         f"{r['doctor']['logs']['log_requests']} ({r['doctor']['logs'].get('failing_containers')} failing)",
-         *verdict("doctor_log_requests", r["doctor"]["logs"]["log_requests"] or 0)),
-        ("  peak RSS per 1,000 pods", f"{r['doctor_peak_rss_mb_per_1k_pods']:.1f} MB",
-         *verdict("doctor_peak_rss_mb_per_1k_pods", r["doctor_peak_rss_mb_per_1k_pods"])),
-    ]
-    for key, tag, pr in (("popeye_vs_doctor_ratio", "", r["popeye"]),
-                         ("popeye_vs_doctor_ratio_small", " at 1/10", r["popeye_small"])):
-        if r.get(key) is not None:
-            note = "" if pr.get("complete") else f"; INCOMPLETE: empty {','.join(pr.get('empty_sections', []))}"
-            rows.append((f"popeye -A / doctor{tag}", f"{r[key]:.1f}x ({pr['seconds']:.1f} s, "
-                         f"{pr['peak_rss_mb']:.0f} MB{note})", "", ""))
-        elif key == "popeye_vs_doctor_ratio" and r.get("popeye_vs_doctor_ratio_at_least") is not None:
-            rows.append(("popeye -A / doctor", f">= {r['popeye_vs_doctor_ratio_at_least']:.1f}x "
-                         f"({pr['error']} at {pr['seconds']:.0f} s)", "", ""))
-        else:
-            rows.append((f"popeye{tag}", f"no ratio: {pr.get('error') or pr.get('skipped')}", "", ""))
+    rows = []
+    for tag, z in r["sizes"].items():
+        d, c = z["doctor"], z["cluster"]
+        rows += [
+            (f"[{tag}] cluster", f"{c['nodes']} nodes, {c['pods']} pods, {c['events']} events "
+                                 f"({c['warning_events']} Warning)", "", ""),
+            ("  setup: nodes + pods + settle", f"{z['setup']['nodes_s']:.0f} + {z['setup']['pods_s']:.0f} + "
+             f"{z['setup']['settle_s']:.0f} s ({z['setup']['seconds_per_1000_pods']} s per 1,000 pods to settled)", "", ""),
+            ("  plane RSS: apiserver / etcd / kwok",
+             " / ".join(f"{z['plane_memory'].get(k, {}).get('rss_mb', 0)} MB" for k in ("kube-apiserver", "etcd", "kwok")), "", ""),
+            ("  doctor -A -o json --max-logs 0", f"{d['seconds']:.2f} s (CPU {statistics.median(x['cpu_s'] or 0 for x in d['runs']):.2f} s)", "", ""),
+            ("  floor (same LISTs, curl)", f"{d['floor_seconds']:.2f} s", "", ""),
+            ("  doctor / floor", f"{d['floor_ratio']:.2f}x", *verdict("doctor_floor_ratio", d["floor_ratio"])),
+            ("  peak RSS", f"{d['peak_rss_mb']:.0f} MB", *verdict("doctor_peak_rss_mb", d["peak_rss_mb"])),
+            ("  API requests (apiserver metric)", f"{d['requests']['requests']} (own count {d['requests']['self_reported']})",
+             *verdict("doctor_api_requests", d["requests"]["requests"])),
+            ("  requests / RSS by --chunk-size", "; ".join(
+                f"{cs}: {v['requests']} req, {v['pod_pages']} pod pages, {v['peak_rss_mb']:.0f} MB, {v['seconds']:.2f} s"
+                for cs, v in z["chunks"].items()), "", ""),
+            ("  logs on (default cap) / off", f"{d['logs']['seconds_with_logs']:.2f} s, {d['logs'].get('with_logs')} req / "
+             f"{d['logs']['seconds_without_logs']:.2f} s, {d['logs'].get('without_logs')} req "
+             f"({d['logs']['log_requests']} log GETs of {d['logs'].get('failing_containers')} failing)", "", ""),
+            ("  kubectl get (7 kinds) -A -o json", fmt_peer(z["kubectl_get"], d["seconds"]),
+             *verdict("kubectl_get_vs_doctor", z.get("kubectl_get_vs_doctor", z.get("kubectl_get_vs_doctor_at_least")))),
+            ("  popeye -A", fmt_peer(z["popeye"], d["seconds"]), *verdict("popeye_vs_doctor", z.get("popeye_vs_doctor", z.get("popeye_vs_doctor_at_least")))),
+            ("  k8sgpt analyze", fmt_peer(z["k8sgpt"], d["seconds"]), *verdict("k8sgpt_vs_doctor", z.get("k8sgpt_vs_doctor", z.get("k8sgpt_vs_doctor_at_least")))),
+        ]
     e = r["exec"]
+    fc = e.get("cost", {})
     rows += [
         (f"exec fan-out, {r['fanout_nodes']} nodes",
          f"{e['fanout_s']:.2f} s ({e['fanout_succeeded']} ok; plugin CPU {e['fanout_cpu_s']:.1f} s)", "", ""),
         ("  one node", f"{e['one_node_s']:.2f} s", "", ""),
         (f"  kwok alone: {r['fanout_nodes']} pods to Running", f"{e['kwok_start_floor_s']:.2f} s", "", ""),
-        ("  fan-out / one node", f"{r['fanout_vs_one_node_ratio']:.2f}x",
-         *verdict("fanout_vs_one_node_ratio", r["fanout_vs_one_node_ratio"])),
+        ("  fan-out / one node", f"{r['fanout_vs_one_node_ratio']:.2f}x", *verdict("fanout_vs_one_node_ratio", r["fanout_vs_one_node_ratio"])),
+        ("  xargs -P 16 kubectl run/wait/exec/delete",
+         f"{e['xargs']['seconds']:.1f} s ({e['xargs']['succeeded']} ok, CPU {e['xargs']['cpu_s']:.0f} s)"
+         if e.get("xargs", {}).get("seconds") else str(e.get("xargs")), "", ""),
+        ("  fan-out speed-up vs xargs -P 16", f"{r.get('fanout_vs_xargs_speedup')}x",
+         *verdict("fanout_vs_xargs_speedup", r.get("fanout_vs_xargs_speedup"))),
         (f"  serial kubectl loop, {e['serial_nodes']} nodes -> {r['fanout_nodes']}",
-         f"{e['serial_s']:.1f} s -> {e['serial_scaled_s']:.0f} s", "", ""),
-        ("  fan-out speed-up vs serial", f"{r['fanout_vs_serial_speedup']:.0f}x",
+         f"{e['serial_s']:.1f} s -> {e['serial_scaled_s']:.0f} s ({r['fanout_vs_serial_speedup']:.0f}x)",
          *verdict("fanout_vs_serial_speedup", r["fanout_vs_serial_speedup"])),
+        (f"  API requests per node ({', '.join(map(str, fc.get('sizes', [])))} nodes)",
+         f"{fc.get('requests_per_node')} + {fc.get('requests_constant')}",
+         *verdict("fanout_api_requests_per_node", fc.get("requests_per_node"))),
+        ("  plugin CPU per node", f"{fc.get('cpu_ms_per_node')} ms + {fc.get('cpu_ms_constant')} ms",
+         *verdict("fanout_cpu_ms_per_node", fc.get("cpu_ms_per_node"))),
         (f"lint {r['lint']['documents']} manifests ({r['lint']['files']} files)", f"{r['lint_1000_ms']:.0f} ms",
          *verdict("lint_1000_ms", r["lint_1000_ms"])),
         ("--help (median of 20)", f"{r['help_ms']:.1f} ms", *verdict("help_ms", r["help_ms"])),
     ]
     w0 = max(len(x[0]) for x in rows)
-    w1 = max(len(x[1]) for x in rows)
+    w1 = min(max(len(x[1]) for x in rows), 110)
     w2 = max(len(x[2]) for x in rows)
     lines = [f"{'measure':<{w0}}  {'result':<{w1}}  {'target':<{w2}}  status", "-" * (w0 + w1 + w2 + 14)]
     lines += [f"{a:<{w0}}  {b:<{w1}}  {c:<{w2}}  {d}".rstrip() for a, b, c, d in rows]
     return "\n".join(lines)
+
+
+# ---- plot ------------------------------------------------------------------------------------
+
+def plot_svg(path, sizes):
+    """doctor-scaling.svg: wall time and peak RSS against pods (log-log), for doctor, its floor and
+    kubectl get, at every size measured. Hand-written SVG: no plotting library."""
+    import math
+    series = {  # name: (colour, dash, [(pods, seconds)], [(pods, MB)])
+        "doctor": ("#1f77b4", "", [], []),
+        "floor (curl)": ("#2ca02c", "6 3", [], []),
+        "kubectl get": ("#d62728", "2 3", [], []),
+    }
+    for z in sizes.values():
+        n = z["cluster"]["pods"]
+        series["doctor"][2].append((n, z["doctor"]["seconds"]))
+        series["doctor"][3].append((n, z["doctor"]["peak_rss_mb"]))
+        series["floor (curl)"][2].append((n, z["doctor"]["floor_seconds"]))
+        k = z.get("kubectl_get") or {}
+        if k.get("seconds") and not k.get("error"):
+            series["kubectl get"][2].append((n, k["seconds"]))
+            series["kubectl get"][3].append((n, k["peak_rss_mb"]))
+    W, H, PW, PH, ML, MT = 860, 380, 330, 260, 70, 50
+
+    def panel(x0, title, ylabel, idx):
+        pts = [p for s in series.values() for p in s[idx]]
+        if not pts:
+            return []
+        lx = [math.log10(p[0]) for p in pts]
+        ly = [math.log10(max(p[1], 1e-3)) for p in pts]
+        xa, xb = math.floor(min(lx)), math.ceil(max(lx))
+        ya, yb = math.floor(min(ly)), math.ceil(max(ly))
+        xb, yb = max(xb, xa + 1), max(yb, ya + 1)
+        X = lambda v: x0 + (math.log10(v) - xa) / (xb - xa) * PW  # noqa: E731
+        Y = lambda v: MT + PH - (math.log10(max(v, 1e-3)) - ya) / (yb - ya) * PH  # noqa: E731
+        o = [f'<text x="{x0 + PW / 2}" y="{MT - 18}" text-anchor="middle" font-weight="bold">{title}</text>',
+             f'<rect x="{x0}" y="{MT}" width="{PW}" height="{PH}" fill="none" stroke="#999"/>']
+        for e in range(xa, xb + 1):
+            x = X(10 ** e)
+            o.append(f'<line x1="{x:.1f}" y1="{MT}" x2="{x:.1f}" y2="{MT + PH}" stroke="#eee"/>')
+            o.append(f'<text x="{x:.1f}" y="{MT + PH + 16}" text-anchor="middle">{10 ** e:,}</text>')
+        for e in range(ya, yb + 1):
+            y = Y(10 ** e)
+            o.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + PW}" y2="{y:.1f}" stroke="#eee"/>')
+            o.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end">{10 ** e:g}</text>')
+        o.append(f'<text x="{x0 + PW / 2}" y="{MT + PH + 34}" text-anchor="middle">pods (log)</text>')
+        o.append(f'<text transform="translate({x0 - 48},{MT + PH / 2}) rotate(-90)" text-anchor="middle">{ylabel}</text>')
+        for name, (col, dash, *data) in series.items():
+            d = sorted(data[idx - 2])
+            if not d:
+                continue
+            pl = " ".join(f"{X(a):.1f},{Y(b):.1f}" for a, b in d)
+            o.append(f'<polyline points="{pl}" fill="none" stroke="{col}" stroke-width="2"'
+                     + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+            for a, b in d:
+                o.append(f'<circle cx="{X(a):.1f}" cy="{Y(b):.1f}" r="3.5" fill="{col}"><title>{name}: '
+                         f'{a:,} pods, {b:g}</title></circle>')
+        return o
+
+    body = panel(ML, "wall time (median)", "seconds (log)", 2)
+    body += panel(ML + PW + 110, "peak RSS", "MB (log)", 3)
+    lx = ML
+    for name, (col, dash, *_rest) in series.items():
+        body.append(f'<line x1="{lx}" y1="{H - 14}" x2="{lx + 26}" y2="{H - 14}" stroke="{col}" stroke-width="2"'
+                    + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        body.append(f'<text x="{lx + 32}" y="{H - 10}">{name}</text>')
+        lx += 150
+    body.append(f'<text x="{lx + 10}" y="{H - 10}" fill="#666">(the floor discards the bodies: no RSS)</text>')
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+           f'font-family="sans-serif" font-size="12">\n<rect width="100%" height="100%" fill="white"/>\n'
+           + "\n".join(body) + "\n</svg>\n")
+    with open(path, "w") as f:
+        f.write(svg)
+
+
+# ---- main ------------------------------------------------------------------------------------
+
+def stages():
+    """(tag, nodes, pods) in growing order: 1/10, the default size, and the envelope if asked."""
+    out = [("small", NODES // 10, PODS // 10), ("full", NODES, PODS)]
+    if LARGE_PODS > PODS and LARGE_NODES >= NODES:
+        out.append(("large", LARGE_NODES, LARGE_PODS))
+    return out
+
+
+def measure_size(api, tag, setup):
+    """Every doctor figure and every peer at the cluster as it is now."""
+    z = {"setup": setup, "cluster": cluster_size(api), "plane_memory": plane_memory()}
+    n = max(1, setup["populate"]["pods"])
+    setup["seconds_per_1000_pods"] = round((setup["pods_s"] + setup["settle_s"]) / n * 1000, 2)
+    log(f"[{tag}] cluster {z['cluster']}; plane RSS {z['plane_memory']}")
+    z["doctor"] = doctor_suite(api, tag, REPEAT)
+    z["chunks"] = chunk_suite(tag, z["cluster"]["pods"])
+    z["kubectl_get"] = kubectl_get_suite(tag, min(3, REPEAT))
+    z["plane_memory_after"] = plane_memory()
+    return z
+
+
+def peers(z, tag):
+    z["popeye"] = popeye_suite(tag)
+    z["k8sgpt"] = k8sgpt_suite(tag)
+    z["plane_memory_after"] = plane_memory()
+    d = z["doctor"]["seconds"]
+    for name in ("kubectl_get", "popeye", "k8sgpt"):
+        p = z[name]
+        if p.get("seconds") and not p.get("error"):
+            z[f"{name}_vs_doctor"] = round(p["seconds"] / d, 1)
+        elif p.get("seconds"):  # killed or failed: it would have taken longer
+            z[f"{name}_vs_doctor_at_least"] = round(p["seconds"] / d, 1)
 
 
 def main():
@@ -638,45 +985,49 @@ def main():
     shutil.copy2(BUILT, BIN)
     if NODES < 20 or PODS < 200:
         sys.exit("bench: BENCH_NODES >= 20 and BENCH_PODS >= 200, please")
-    small_nodes, small_pods = NODES // 10, PODS // 10
-    fan = min(FANOUT, NODES - small_nodes)
-    psa_total = max(2, PODS // 2000)
-    per_node = max(1, round(PODS / NODES))
+    procs = env_int("BENCH_POPULATE_PROCS", 1)
+    freeze = os.environ.get("BENCH_POPULATE_FREEZE", "0") == "1"
     r = {"nodes": NODES, "pods": PODS, "machine": machine(), "plugin": plugin_version(),
-         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    setup = {}
+         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "sizes": {}}
+    plane = {}
+    all_nodes, fan_nodes, prev_nodes, prev_pods, prev_psa = [], [], 0, 0, 0
     try:
-        api, setup["plane_up_s"] = timed(plane_up)
-        # ---- 1/10 of the size ----
-        log(f"1/10 size: {small_nodes} nodes, {small_pods} pods")
-        nodes_a, setup["nodes_small_s"] = timed(add_nodes, small_nodes, "bs")
-        created, setup["pods_small_s"] = timed(populate.populate, api, 0, small_pods, nodes_a, per_node,
-                                               0, max(1, psa_total // 10), log=log)
-        setup["settle_small_s"] = populate.wait_settled(api, 600, log=log)
-        small_sizes = cluster_size(api)
-        small = doctor_suite(api, "small", REPEAT)
-        small.update(small_sizes)
-        r["popeye_small"] = popeye_suite("small")
-        # ---- full size ----
-        log(f"full size: {NODES} nodes, {PODS} pods")
-        t = time.perf_counter()
-        fan_nodes = add_nodes(fan, "bf")
-        rest = add_nodes(NODES - small_nodes - fan, "bl")
-        setup["nodes_full_s"] = round(time.perf_counter() - t, 1)
-        created2, setup["pods_full_s"] = timed(populate.populate, api, small_pods, PODS - small_pods,
-                                               fan_nodes + rest, per_node, max(1, psa_total // 10),
-                                               psa_total - max(1, psa_total // 10), log=log)
-        setup["settle_full_s"] = populate.wait_settled(api, 1200, log=log)
-        setup["objects"] = {"small": created, "full": created2}
-        sizes = cluster_size(api)
-        r["setup"] = setup
-        r["setup_s"] = round(sum(v for k, v in setup.items() if k.endswith("_s")), 1)
-        r["cluster"] = sizes
-        log(f"cluster: {sizes}; setup {r['setup_s']} s")
-        full = doctor_suite(api, "full", REPEAT)
-        # exec before popeye: popeye leaves the apiserver busy (and up to GBs of its caches to free).
-        r["exec"] = exec_suite(fan_nodes)
-        r["popeye"] = popeye_suite("full")
+        api, plane["plane_up_s"] = timed(plane_up)
+        for tag, n_nodes, n_pods in stages():
+            log(f"[{tag}] growing to {n_nodes} nodes, {n_pods} pods")
+            setup = {}
+            t = time.perf_counter()
+            if tag == "small":
+                all_nodes += add_nodes(n_nodes, "bs")
+            elif tag == "full":
+                fan_nodes = add_nodes(min(FANOUT, n_nodes - prev_nodes), "bf")
+                all_nodes += fan_nodes + add_nodes(n_nodes - prev_nodes - len(fan_nodes), "bl")
+            else:
+                all_nodes += add_nodes(n_nodes - prev_nodes, "bx")
+            setup["nodes_s"] = round(time.perf_counter() - t, 1)
+            # New pods over the new nodes, as before, unless that would pile them up (the envelope
+            # adds many more pods than nodes): then over every node.
+            new_nodes = all_nodes[prev_nodes:]
+            target = new_nodes if (n_pods - prev_pods) / len(new_nodes) <= 1.5 * n_pods / n_nodes else all_nodes
+            psa = max(2, n_pods // 2000) if tag != "small" else max(1, max(2, PODS // 2000) // 10)
+            # BENCH_POPULATE_FREEZE=1: kwok, scheduler and controller-manager paused while the pods
+            # are created (no node-lease renewals, no watch fan-out to them); kwok then brings the
+            # healthy pods to Running during the settle wait. Node grace periods are 1 h (testenv).
+            with (Frozen() if freeze else contextlib.nullcontext()):
+                setup["populate"], setup["pods_s"] = timed(
+                    populate.populate, api, prev_pods, n_pods - prev_pods, target, max(1, round(n_pods / n_nodes)),
+                    prev_psa, max(0, psa - prev_psa), log=log, procs=procs, server_cpu=plane_cpu)
+            setup["populate"]["frozen"] = freeze
+            setup["settle_s"] = populate.wait_settled(api, 600 + n_pods // 20, log=log)
+            prev_nodes, prev_pods, prev_psa = n_nodes, n_pods, max(psa, prev_psa)
+            z = measure_size(api, tag, setup)
+            if tag == "full":
+                # exec before popeye: popeye leaves the apiserver busy (and GBs of its caches to free).
+                r["exec"] = exec_suite(fan_nodes)
+                r["exec"]["cost"] = fanout_cost(api, fan_nodes)
+                r["exec"]["xargs"] = xargs_suite(fan_nodes)
+            peers(z, tag)
+            r["sizes"][tag] = z
         log("lint and --help")
         r["lint"] = lint_suite()
         r["help"] = help_suite()
@@ -687,29 +1038,62 @@ def main():
         else:
             log("tearing the bench plane down")
             subprocess.run(["bash", f"{ROOT}/testenv/down.sh"], env=ENV)
-    r["doctor"] = full
-    r["small"] = small
-    r["doctor_s"] = full["seconds"]
-    r["doctor_floor_s"] = full["floor_seconds"]
-    r["doctor_floor_ratio"] = full["floor_ratio"]
-    r["doctor_api_requests"] = full["requests"]["requests"]
-    r["doctor_api_requests_small"] = small["requests"]["requests"]
-    r["doctor_api_requests_self"] = full["requests"]["self_reported"]
-    r["doctor_peak_rss_mb"] = full["peak_rss_mb"]
-    r["doctor_peak_rss_mb_per_1k_pods"] = round(full["peak_rss_mb"] / (sizes["pods"] / 1000), 2)
-    if r["popeye"].get("seconds") and not r["popeye"].get("error"):
-        r["popeye_vs_doctor_ratio"] = round(r["popeye"]["seconds"] / full["seconds"], 1)
-        r["popeye_complete"] = r["popeye"]["complete"]
-    elif r["popeye"].get("seconds"):  # killed: it would have taken longer
-        r["popeye_vs_doctor_ratio_at_least"] = round(r["popeye"]["seconds"] / full["seconds"], 1)
-    if r["popeye_small"].get("seconds") and not r["popeye_small"].get("error"):
-        r["popeye_vs_doctor_ratio_small"] = round(r["popeye_small"]["seconds"] / small["seconds"], 1)
-    r["fanout_nodes"] = r["exec"]["fanout_nodes"]
-    r["fanout_vs_one_node_ratio"] = r["exec"]["fanout_vs_one_node_ratio"]
-    r["fanout_vs_serial_speedup"] = r["exec"]["fanout_vs_serial_speedup"]
+    summarize(r, plane)
+
+
+def summarize(r, plane):
+    full = r["sizes"]["full"]
+    large_tag = list(r["sizes"])[-1]
+    large = r["sizes"][large_tag]
+    r["setup_s"] = round(plane["plane_up_s"] + sum(
+        z["setup"][k] for z in r["sizes"].values() for k in ("nodes_s", "pods_s", "settle_s")), 1)
+    r["setup_s_per_1000_pods"] = {t: z["setup"]["seconds_per_1000_pods"] for t, z in r["sizes"].items()}
+    d = full["doctor"]
+    r["cluster"] = full["cluster"]
+    r["doctor_s"] = d["seconds"]
+    r["doctor_floor_s"] = d["floor_seconds"]
+    r["doctor_floor_ratio"] = d["floor_ratio"]
+    r["doctor_peak_rss_mb"] = d["peak_rss_mb"]
+    r["doctor_peak_rss_mb_per_1k_pods"] = round(d["peak_rss_mb"] / (full["cluster"]["pods"] / 1000), 2)
+    r["doctor_api_requests"] = d["requests"]["requests"]
+    r["doctor_api_requests_small"] = r["sizes"]["small"]["doctor"]["requests"]["requests"]
+    r["large_size"] = large_tag
+    r["large_nodes"] = large["cluster"]["nodes"]
+    r["large_pods"] = large["cluster"]["pods"]
+    r["doctor_s_large"] = large["doctor"]["seconds"]
+    r["doctor_floor_s_large"] = large["doctor"]["floor_seconds"]
+    r["doctor_floor_ratio_large"] = large["doctor"]["floor_ratio"]
+    r["doctor_peak_rss_mb_large"] = large["doctor"]["peak_rss_mb"]
+    r["doctor_api_requests_large"] = large["doctor"]["requests"]["requests"]
+    r["doctor_floor_ratio_max"] = max(z["doctor"]["floor_ratio"] for z in r["sizes"].values())
+    r["doctor_logs"] = {t: {k: z["doctor"]["logs"].get(k) for k in
+                            ("seconds_with_logs", "seconds_without_logs", "with_logs", "without_logs", "log_requests")}
+                        for t, z in r["sizes"].items()}
+    for name in ("kubectl_get", "popeye", "k8sgpt"):
+        for suffix, z in (("", full), ("_large", large)):
+            if f"{name}_vs_doctor" in z:
+                r[f"{name}_vs_doctor{suffix}"] = z[f"{name}_vs_doctor"]
+            if f"{name}_vs_doctor_at_least" in z:
+                r[f"{name}_vs_doctor{suffix}_at_least"] = z[f"{name}_vs_doctor_at_least"]
+    r["doctor_log_requests"] = d["logs"]["log_requests"]
+    e = r["exec"]
+    r["fanout_nodes"] = e["fanout_nodes"]
+    r["fanout_s"] = e["fanout_s"]
+    r["fanout_vs_one_node_ratio"] = e["fanout_vs_one_node_ratio"]
+    r["fanout_vs_serial_speedup"] = e["fanout_vs_serial_speedup"]
+    if e.get("xargs", {}).get("seconds") and e["xargs"]["succeeded"]:
+        r["fanout_vs_xargs_speedup"] = round(e["xargs"]["seconds"] / e["fanout_s"], 1)
+    c = e.get("cost", {})
+    for k in ("requests_per_node", "requests_constant", "cpu_ms_per_node", "cpu_ms_constant"):
+        if k in c:
+            r[f"fanout_api_{k}" if k.startswith("requests") else f"fanout_{k}"] = c[k]
     r["lint_1000_ms"] = r["lint"]["ms"]
     r["help_ms"] = r["help"]["ms"]
-    r["targets"] = {k: {"target": TARGETS[k][2], "status": verdict(k, r.get(k))[1]} for k in TARGETS}
+    # A peer killed at a cap took at least that long: a lower bound meets a ">=" goal too.
+    r["targets"] = {k: {"target": TARGETS[k][2], "status": verdict(k, r.get(k, r.get(f"{k}_at_least")))[1]}
+                    for k in TARGETS}
+    plot_svg(out_path("doctor-scaling.svg"), r["sizes"])
+    r["plot"] = out_path("doctor-scaling.svg")
     r["total_s"] = round(time.time() - T0, 1)
     with open(out_path("results.json"), "w") as f:
         json.dump(r, f, indent=2)
@@ -717,7 +1101,7 @@ def main():
     with open(out_path("results.txt"), "w") as f:
         f.write(text + "\n")
     print(text)
-    print(f"\nresults: {out_path('results.json')} (total {r['total_s']:.0f} s)")
+    print(f"\nresults: {out_path('results.json')}, plot: {r['plot']} (total {r['total_s']:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,16 @@ class Api:
         self.requests = 0
         self._lock = threading.Lock()
 
+    def clone(self):
+        """A new client with the same server and credentials and no connections (for a forked
+        process: the parent's keep-alive connections must not be shared)."""
+        c = Api.__new__(Api)
+        c.host, c.port, c.ctx, c.timeout = self.host, self.port, self.ctx, self.timeout
+        c.local = threading.local()
+        c.requests = 0
+        c._lock = threading.Lock()
+        return c
+
     @classmethod
     def from_state(cls, state_dir, port):
         p = f"{state_dir}/pki"

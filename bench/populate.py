@@ -20,6 +20,7 @@ pod create and records FailedCreate (HP007).
 import concurrent.futures as cf
 import hashlib
 import json
+import resource
 import time
 
 import manifests
@@ -289,8 +290,11 @@ def psa_daemonset(name, ns):
         "command": ["powershell.exe", "-NoLogo", "-NoProfile", "-Command", "while ($true) { Start-Sleep 60 }"]})
 
 
-def populate(api, first, count, nodes, per_node, psa_first, psa_count, workers=12, log=print):
-    """Create pods [first, first+count) over `nodes`, and PSA DaemonSets [psa_first, +psa_count)."""
+def populate(api, first, count, nodes, per_node, psa_first, psa_count, workers=12, log=print, procs=1,
+             server_cpu=None):
+    """Create pods [first, first+count) over `nodes`, and PSA DaemonSets [psa_first, +psa_count),
+    from `procs` processes of `workers` threads. server_cpu: a callable returning the plane's CPU
+    seconds per component, to report where the setup time goes."""
     for k in range(per_node):
         ensure_namespace(api, app_namespace(k))
     psa = [(f"bench-psa{j:02d}", f"hp-agent-{j:02d}") for j in range(psa_first, psa_first + psa_count)]
@@ -304,16 +308,54 @@ def populate(api, first, count, nodes, per_node, psa_first, psa_count, workers=1
             if e.status != 409:
                 raise
     t0 = time.time()
-    events = 0
-    done = 0
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    server0 = server_cpu() if server_cpu else {}
+    procs = max(1, procs)
+    # Client processes, each with its own threads and connections: one Python process is held
+    # by its GIL (JSON encoding, TLS) well before the API server is (measured: see README).
+    if procs == 1:
+        events = _create_range(api, range(first, first + count), nodes, per_node, workers, log, count)
+    else:
+        import multiprocessing as mp
+        global _JOB
+        # Forked workers inherit the job (an SSL context does not pickle); only indices travel.
+        _JOB = (api, first, count, procs, nodes, per_node, workers)
+        with mp.get_context("fork").Pool(procs) as pool:
+            events = sum(pool.map(_create_range_child, range(procs)))
+        _JOB = None
+    took = time.time() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in zip(cpu0, cpu1))
+    server1 = server_cpu() if server_cpu else {}
+    res = {"pods": count, "events": events, "psa_daemonsets": psa_count, "seconds": round(took, 1),
+           "procs": procs, "threads_per_proc": workers,
+           "seconds_per_1000_pods": round(took / max(count, 1) * 1000, 2),
+           "client_cpu_s": round(client_cpu, 1),
+           "plane_cpu_s": {k: round(server1[k] - v, 1) for k, v in server0.items() if k in server1}}
+    log(f"  {count} pods in {took:.0f} s ({res['seconds_per_1000_pods']} s per 1,000; client CPU "
+        f"{client_cpu:.0f} s, plane CPU {res['plane_cpu_s']})")
+    return res
+
+
+_JOB = None
+
+
+def _create_range_child(p):
+    api, first, count, procs, nodes, per_node, workers = _JOB
+    return _create_range(api.clone(), range(first + p, first + count, procs), nodes, per_node, workers, None, 0)
+
+
+def _create_range(api, indices, nodes, per_node, workers, log, total):
+    t0 = time.time()
+    events = done = 0
     with cf.ThreadPoolExecutor(max_workers=workers) as ex:
-        futures = [ex.submit(create_one, api, i, nodes, per_node) for i in range(first, first + count)]
+        futures = [ex.submit(create_one, api, i, nodes, per_node) for i in indices]
         for f in cf.as_completed(futures):
             events += f.result()
             done += 1
-            if done % 2000 == 0:
-                log(f"  {done}/{count} pods created ({done / (time.time() - t0):.0f}/s)")
-    return {"pods": count, "events": events, "psa_daemonsets": psa_count, "seconds": round(time.time() - t0, 1)}
+            if log and done % 2000 == 0:
+                log(f"  {done}/{total} pods created ({done / (time.time() - t0):.0f}/s)")
+    return events
 
 
 def wait_settled(api, timeout, log=print):
