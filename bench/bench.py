@@ -15,6 +15,8 @@ doctor's --chunk-size values tried at each size), BENCH_POPEYE (1), BENCH_K8SGPT
 (0 skips that peer), BENCH_PEER_TIMEOUT (900 s) and BENCH_PEER_RSS_MB (6000): a peer past either is
 killed and recorded with how far it got, BENCH_POPULATE_PROCS (1: populate's client processes), BENCH_POPULATE_FREEZE (0; 1 pauses kwok,
 scheduler and controller-manager while pods are created),
+BENCH_LARGE_STEP (10000: the large size grows in
+steps of this many pods and stops early when the memory left is below a peer's cap + doctor + 2 GB),
 BENCH_KEEP (0; 1 leaves the plane running), BENCH_STATE, BENCH_APISERVER_PORT (26443).
 """
 
@@ -524,7 +526,11 @@ def kubectl_get_suite(tag, repeat):
         if r.get("error"):
             return dict(r, runs=runs)
     os.remove(out_path(f"kubectl-get-{tag}.out"))
-    return {"seconds": statistics.median(x["seconds"] for x in runs),
+    try:
+        version = json.loads(sh([KUBECTL, "version", "--client", "-o", "json"]))["clientVersion"]["gitVersion"]
+    except (RuntimeError, ValueError, KeyError):
+        version = None
+    return {"version": version, "seconds": statistics.median(x["seconds"] for x in runs),
             "peak_rss_mb": max(x["peak_rss_mb"] for x in runs),
             "cpu_s": statistics.median(x["cpu_s"] or 0 for x in runs), "runs": runs}
 
@@ -952,6 +958,13 @@ def stages():
     return out
 
 
+def mem_available_mb():
+    try:
+        return int(next(l for l in open("/proc/meminfo") if l.startswith("MemAvailable")).split()[1]) // 1024
+    except (OSError, StopIteration, ValueError):
+        return 0
+
+
 def measure_size(api, tag, setup):
     """Every doctor figure and every peer at the cluster as it is now."""
     z = {"setup": setup, "cluster": cluster_size(api), "plane_memory": plane_memory()}
@@ -1008,17 +1021,43 @@ def main():
             # New pods over the new nodes, as before, unless that would pile them up (the envelope
             # adds many more pods than nodes): then over every node.
             new_nodes = all_nodes[prev_nodes:]
-            target = new_nodes if (n_pods - prev_pods) / len(new_nodes) <= 1.5 * n_pods / n_nodes else all_nodes
+            target = new_nodes if (n_pods - prev_pods) / len(new_nodes) <= 1.2 * n_pods / n_nodes else all_nodes
             psa = max(2, n_pods // 2000) if tag != "small" else max(1, max(2, PODS // 2000) // 10)
             # BENCH_POPULATE_FREEZE=1: kwok, scheduler and controller-manager paused while the pods
             # are created (no node-lease renewals, no watch fan-out to them); kwok then brings the
             # healthy pods to Running during the settle wait. Node grace periods are 1 h (testenv).
-            with (Frozen() if freeze else contextlib.nullcontext()):
-                setup["populate"], setup["pods_s"] = timed(
-                    populate.populate, api, prev_pods, n_pods - prev_pods, target, max(1, round(n_pods / n_nodes)),
-                    prev_psa, max(0, psa - prev_psa), log=log, procs=procs, server_cpu=plane_cpu)
-            setup["populate"]["frozen"] = freeze
-            setup["settle_s"] = populate.wait_settled(api, 600 + n_pods // 20, log=log)
+            # The large size grows in steps of BENCH_LARGE_STEP pods and stops early when the
+            # memory left (MemAvailable) falls below what doctor and one peer at its cap need: the
+            # largest size this machine holds, measured rather than projected.
+            step = env_int("BENCH_LARGE_STEP", 10000) if tag == "large" else n_pods
+            reserve = PEER_RSS_MB + 2048 + int(n_pods * r["sizes"]["full"]["doctor"]["peak_rss_mb"]
+                                               / r["sizes"]["full"]["cluster"]["pods"]) if tag == "large" else 0
+            cur, steps = prev_pods, []
+            while cur < n_pods:
+                nxt = min(n_pods, cur + step)
+                with (Frozen() if freeze else contextlib.nullcontext()):
+                    pop, pods_s = timed(
+                        populate.populate, api, cur, nxt - cur, target, max(1, round(n_pods / n_nodes)),
+                        prev_psa if cur == prev_pods else 0, max(0, psa - prev_psa) if cur == prev_pods else 0,
+                        log=log, procs=procs, server_cpu=plane_cpu)
+                pop["frozen"] = freeze
+                settle_s = populate.wait_settled(api, 600 + nxt // 20, log=log)
+                cur = nxt
+                steps.append({"pods_to": cur, "populate": pop, "pods_s": pods_s, "settle_s": settle_s,
+                              "mem_available_mb": mem_available_mb(), "plane_memory": plane_memory()})
+                if tag == "large" and cur < n_pods and steps[-1]["mem_available_mb"] < reserve:
+                    log(f"[large] stopping at {cur} pods: {steps[-1]['mem_available_mb']} MB available, "
+                        f"{reserve} MB kept for doctor and a peer (BENCH_PEER_RSS_MB)")
+                    r["large_stopped"] = {"asked_pods": n_pods, "pods": cur, "reserve_mb": reserve,
+                                          "mem_available_mb": steps[-1]["mem_available_mb"]}
+                    break
+            n_pods = cur
+            setup["pods_s"] = round(sum(x["pods_s"] for x in steps), 1)
+            setup["settle_s"] = round(sum(x["settle_s"] for x in steps), 1)
+            setup["populate"] = dict(steps[-1]["populate"], pods=sum(x["populate"]["pods"] for x in steps),
+                                     seconds=setup["pods_s"])
+            if len(steps) > 1:
+                setup["steps"] = steps
             prev_nodes, prev_pods, prev_psa = n_nodes, n_pods, max(psa, prev_psa)
             z = measure_size(api, tag, setup)
             if tag == "full":
