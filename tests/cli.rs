@@ -1167,3 +1167,188 @@ fn rule_pages_in_docs_are_current() {
     let out = bin().args(["explain", "HP025"]).output().unwrap();
     assert_eq!(format!("# {}", String::from_utf8_lossy(&out.stdout)), want["HP025.md"]);
 }
+
+// ---- #16 docs examples ----
+
+mod docs_examples;
+
+/// `lint -o json` of a YAML text on stdin: (rule, severity) of every finding.
+fn docs_lint(yaml: &str, at: &str) -> Vec<(String, String)> {
+    let out = bin().args(["lint", "-o", "json", "--fail-on", "info", "-f", "-"]).write_stdin(yaml).output().unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{at}: lint could not read the block: {}\n{yaml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// Rules reported at warning or error level.
+fn docs_serious(findings: &[(String, String)]) -> BTreeSet<String> {
+    findings.iter().filter(|(_, s)| s != "info").map(|(r, _)| r.clone()).collect()
+}
+
+/// Every YAML block in README.md and docs/**/*.md (the rule pages have their own test below) is
+/// the `template` command's output byte for byte, lints clean, is a deliberate bad example that
+/// gives exactly its rules, or is a marked fragment; none is skipped silently.
+/// `UPDATE_DOCS_EXAMPLES=1` (`make docs-examples`) rewrites the template blocks.
+#[test]
+fn docs_examples_are_templates_or_lint_clean() {
+    use docs_examples::Mark;
+    let update = std::env::var_os("UPDATE_DOCS_EXAMPLES").is_some();
+    let mut summary = Vec::new();
+    let mut templates_seen = 0;
+    for path in docs_examples::doc_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let examples = docs_examples::examples(&path).unwrap_or_else(|e| panic!("{e}"));
+        let (mut template, mut clean, mut bad, mut fragment) = (0, 0, 0, 0);
+        let mut rewrites = Vec::new();
+        for ex in &examples {
+            let at = ex.at();
+            match &ex.mark {
+                Mark::Template(args) => {
+                    let out = bin().arg("template").args(args).output().unwrap();
+                    assert!(out.status.success(), "{at}: template {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+                    let want = String::from_utf8(out.stdout).unwrap();
+                    if update {
+                        rewrites.push((ex.body.clone(), want.clone()));
+                    } else {
+                        assert!(
+                            ex.yaml == want,
+                            "{at} is not what `template {}` prints: run `make docs-examples`",
+                            args.join(" ")
+                        );
+                    }
+                    let found = docs_lint(&want, &at);
+                    assert!(docs_serious(&found).is_empty(), "{at}: the template output has findings: {found:?}");
+                    template += 1;
+                }
+                Mark::Bad(rules) => {
+                    assert!(docs_examples::is_whole_objects(&ex.yaml), "{at}: a bad example must be whole objects");
+                    let want: BTreeSet<String> = rules.iter().cloned().collect();
+                    let found = docs_lint(&ex.yaml, &at);
+                    assert_eq!(docs_serious(&found), want, "{at}: the bad example must give exactly its rules");
+                    bad += 1;
+                }
+                Mark::Fragment => fragment += 1,
+                Mark::None => {
+                    assert!(
+                        docs_examples::is_whole_objects(&ex.yaml),
+                        "{at}: not a whole object (apiVersion, kind): mark it `<!-- fragment: why -->`"
+                    );
+                    let found = docs_lint(&ex.yaml, &at);
+                    assert!(
+                        docs_serious(&found).is_empty(),
+                        "{at}: lint reports {found:?}; fix the example or mark it `<!-- bad-example: HPnnn -->`"
+                    );
+                    clean += 1;
+                }
+            }
+        }
+        let total = template + clean + bad + fragment;
+        assert_eq!(total, docs_examples::yaml_fence_count(&text), "{}: a YAML block was not checked", path.display());
+        if !rewrites.is_empty() {
+            let mut new = text.clone();
+            for (range, want) in rewrites.into_iter().rev() {
+                new.replace_range(range, &want);
+            }
+            std::fs::write(&path, new).unwrap();
+        }
+        templates_seen += template;
+        if total > 0 {
+            summary.push(format!(
+                "{}: {total} YAML blocks: {template} template, {clean} linted clean, {bad} bad examples, {fragment} fragments",
+                docs_examples::relative(&path)
+            ));
+        }
+    }
+    eprintln!("{}", summary.join("\n"));
+    // The guide's example manifests are the template's output.
+    assert!(templates_seen >= 2, "{summary:#?}");
+    assert!(summary.iter().any(|s| s.starts_with("docs/hostprocess-guide.md:")), "{summary:#?}");
+}
+
+/// Rule pages whose `## Example` lint cannot see offline, and why. The test checks that lint
+/// indeed does not report them, so this list shrinks when lint learns more.
+const RULE_PAGE_EXAMPLES_NEEDING_A_CLUSTER: &[(&str, &str)] =
+    &[("HP009", "the taints are on the nodes, not in the manifest")];
+
+const DOCS_POD_SKELETON: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: example\nspec:\n  hostNetwork: true\n  \
+     nodeSelector:\n    kubernetes.io/os: windows\n  securityContext:\n    windowsOptions:\n      hostProcess: true\n      \
+     runAsUserName: 'NT AUTHORITY\\SYSTEM'\n";
+const DOCS_CONTAINER: &str = "  containers:\n  - name: agent\n    image: \
+     mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0\n";
+
+fn docs_indent(text: &str, n: usize) -> String {
+    text.lines()
+        .map(|l| if l.trim().is_empty() { "\n".to_string() } else { format!("{}{l}\n", " ".repeat(n)) })
+        .collect()
+}
+
+/// A rule page's snippet as lint can read it: the rule pages show only the part that matters,
+/// so a container-level snippet goes into a HostProcess pod, a Namespace gets a HostProcess pod
+/// inside it, and a `spec:` without containers gets one.
+fn rule_page_lintable(yaml: &str) -> String {
+    let keys = docs_examples::top_level_keys(yaml);
+    let first = keys.first().map(String::as_str).unwrap_or("");
+    if yaml.lines().any(|l| l.trim() == "kind: Namespace") {
+        let name = yaml.lines().find_map(|l| l.trim().strip_prefix("name: ")).expect("a Namespace name");
+        let pod = DOCS_POD_SKELETON.replace("  name: example\n", &format!("  name: example\n  namespace: {name}\n"));
+        return format!("{yaml}---\n{pod}{DOCS_CONTAINER}");
+    }
+    match first {
+        "containers" | "volumes" => format!("{DOCS_POD_SKELETON}{}", docs_indent(yaml, 2)),
+        "resources" => format!("{DOCS_POD_SKELETON}{DOCS_CONTAINER}{}", docs_indent(yaml, 4)),
+        "spec" if !yaml.lines().any(|l| l.starts_with("  containers:")) => format!("{yaml}{DOCS_CONTAINER}"),
+        _ => yaml.to_string(),
+    }
+}
+
+/// The generated rule pages' YAML: each `## Example` makes lint report the page's rule (the
+/// pages cannot carry markers: the bad example is the section), each `## Use instead` does not.
+#[test]
+fn docs_rule_page_examples_show_their_rule() {
+    let mut counted = 0;
+    let mut pages = 0;
+    for path in docs_examples::rule_pages() {
+        let rule = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let examples = docs_examples::examples(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(examples.len(), docs_examples::yaml_fence_count(&text), "{rule}: a YAML block was not read");
+        for ex in &examples {
+            let at = ex.at();
+            let lintable = rule_page_lintable(&ex.yaml);
+            let found: BTreeSet<String> = docs_lint(&lintable, &at).into_iter().map(|(r, _)| r).collect();
+            match ex.section.as_str() {
+                "Example" => {
+                    if let Some((_, why)) = RULE_PAGE_EXAMPLES_NEEDING_A_CLUSTER.iter().find(|(r, _)| *r == rule) {
+                        assert!(!found.contains(&rule), "{at}: lint now sees {rule} ({why}): remove it from the list");
+                    } else {
+                        assert!(found.contains(&rule), "{at}: the example does not give {rule}: {found:?}\n{lintable}");
+                    }
+                }
+                "Use instead" => assert!(!found.contains(&rule), "{at}: the fix still gives {rule}\n{lintable}"),
+                other => panic!("{at}: a YAML block under `## {other}`: say how this test judges it"),
+            }
+            counted += 1;
+        }
+        let sections: BTreeSet<&str> = examples.iter().map(|e| e.section.as_str()).collect();
+        assert!(
+            examples.is_empty() || sections == BTreeSet::from(["Example", "Use instead"]),
+            "{rule}: YAML in {sections:?}; a page shows both the bad example and its fix"
+        );
+        pages += usize::from(!examples.is_empty());
+    }
+    eprintln!("docs/rules: {counted} YAML blocks on {pages} pages checked against their rule");
+    // 14 pages (HP001–HP009, HP014–HP018) show YAML today.
+    assert!(
+        pages >= 14 && counted >= 2 * pages,
+        "rule pages lost their YAML examples? {pages} pages, {counted} blocks"
+    );
+}
