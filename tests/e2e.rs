@@ -2517,3 +2517,107 @@ fn c_sigint_during_a_large_cp_leaves_no_pod() {
     assert!(leftovers(&ns).is_empty(), "a pod was left");
     assert!(!c_node_dir("win-2019-a").join(&name).exists(), "no file on the node");
 }
+
+// ---- #16 docs examples ----
+
+mod docs_examples;
+
+/// Deletes the namespaces a docs test created (and so everything in them), on every path.
+struct GDocsNamespaces(Vec<String>);
+
+impl Drop for GDocsNamespaces {
+    fn drop(&mut self) {
+        for ns in &self.0 {
+            let _ = kubectl(&["delete", "namespace", ns, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
+        }
+    }
+}
+
+/// One document of a docs example as JSON, moved into `ns` (a Namespace object is renamed to
+/// `ns_name` instead).
+fn g_docs_object(doc: &str, ns: &str, ns_name: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_saphyr::from_str(doc).expect("a docs example is YAML");
+    if v["kind"] == "Namespace" {
+        v["metadata"]["name"] = ns_name.into();
+    } else {
+        v["metadata"]["namespace"] = ns.into();
+    }
+    v
+}
+
+fn g_kubectl_create(obj: &serde_json::Value, extra: &[&str]) -> Output {
+    let mut args = vec!["create", "-f", "-", "-o", "name"];
+    args.extend_from_slice(extra);
+    kubectl_stdin(&args, &obj.to_string())
+}
+
+/// Every good whole-object example in docs/ and README.md (template output and unmarked blocks)
+/// is accepted by the API server as written, in a privileged namespace; the bad examples whose
+/// rule is API validation (HP001–HP005) are refused by it. Everything created is deleted.
+#[test]
+fn g_docs_examples_are_accepted_by_the_api_server() {
+    use docs_examples::Mark;
+    let id = std::process::id();
+    let ns = format!("g-docs-{id}");
+    let ns_object = format!("g-docs-ns-{id}");
+    let mut guard = GDocsNamespaces(vec![ns.clone()]);
+    namespace(&ns);
+    let (mut created, mut refused, mut not_refusable) = (Vec::new(), 0, 0);
+    for path in docs_examples::doc_files() {
+        for ex in docs_examples::examples(&path).unwrap_or_else(|e| panic!("{e}")) {
+            let at = ex.at();
+            match &ex.mark {
+                Mark::Template(_) | Mark::None => {
+                    for doc in docs_examples::documents(&ex.yaml) {
+                        let obj = g_docs_object(&doc, &ns, &ns_object);
+                        if obj["kind"] == "Namespace" {
+                            guard.0.push(ns_object.clone());
+                        }
+                        let out = g_kubectl_create(&obj, &[]);
+                        assert!(out.status.success(), "{at}: refused by the API server: {}", text(&out.stderr));
+                        let name = text(&out.stdout).trim().to_string();
+                        assert!(!name.is_empty(), "{at}: kubectl printed no name");
+                        created.push((obj["kind"] != "Namespace", name, at.clone()));
+                    }
+                }
+                Mark::Bad(rules) if docs_examples::validation_messages(rules).is_some() => {
+                    for doc in docs_examples::documents(&ex.yaml) {
+                        let obj = g_docs_object(&doc, &ns, &ns_object);
+                        let out = g_kubectl_create(&obj, &["--dry-run=server"]);
+                        let err = text(&out.stderr);
+                        assert!(!out.status.success(), "{at}: the API server accepted a {rules:?} example");
+                        assert!(err.contains("is invalid"), "{at}: not refused by validation: {err}");
+                        for m in docs_examples::validation_messages(rules).unwrap() {
+                            assert!(err.contains(m), "{at}: the refusal does not say `{m}`: {err}");
+                        }
+                    }
+                    refused += 1;
+                }
+                Mark::Bad(_) => not_refusable += 1,
+                Mark::Fragment => {}
+            }
+        }
+    }
+    eprintln!(
+        "docs examples: {} objects created, {refused} bad examples refused by validation, {not_refusable} bad examples the API server accepts (node-side failures)",
+        created.len()
+    );
+    assert!(created.len() >= 3, "the guide's pod, DaemonSet and Namespace: {created:?}");
+    assert!(refused >= 3, "the guide's HP002/HP004/HP005 examples");
+    // Delete what was created, namespaced objects first, and check that nothing is left.
+    for (namespaced, name, at) in created.iter().filter(|c| c.0).chain(created.iter().filter(|c| !c.0)) {
+        let mut args = vec!["delete", name.as_str(), "--cascade=foreground", "--wait=true", "--timeout=120s"];
+        if *namespaced {
+            args.extend(["-n", ns.as_str()]);
+        }
+        let out = kubectl(&args);
+        assert!(out.status.success(), "{at}: delete {name}: {}", text(&out.stderr));
+    }
+    let out = kubectl(&["-n", &ns, "get", "pods,daemonsets", "-o", "name"]);
+    assert!(out.status.success() && text(&out.stdout).trim().is_empty(), "left behind: {}", text(&out.stdout));
+    drop(guard);
+    for n in [&ns, &ns_object] {
+        let out = kubectl(&["get", "namespace", n, "--ignore-not-found", "-o", "name"]);
+        assert!(text(&out.stdout).trim().is_empty(), "namespace {n} left behind");
+    }
+}

@@ -196,6 +196,19 @@ pub fn is_whole_objects(yaml: &str) -> bool {
         })
 }
 
-/// Blocks the API server itself refuses (validation, not admission): the bad examples whose
-/// rules are all among these.
-pub const REFUSED_BY_VALIDATION: &[&str] = &["HP001", "HP002", "HP003", "HP004", "HP005"];
+/// The rules the API server's validation enforces, each with a part of its message
+/// (kubernetes `pkg/apis/core/validation/validation.go`): a bad example for these is refused on
+/// create, not only when its pods start.
+pub const REFUSED_BY_VALIDATION: &[(&str, &str)] = &[
+    ("HP001", "hostNetwork must be true if pod contains any hostProcess containers"),
+    ("HP002", "then all containers must be HostProcess containers"),
+    ("HP003", "pod hostProcess value must be identical if both are specified"),
+    ("HP004", "cannot be set for a windows pod"),
+    ("HP005", "runAsUserName"),
+];
+
+/// The validation messages a bad example for `rules` must get, or None when one of its rules is
+/// not API validation.
+pub fn validation_messages(rules: &[String]) -> Option<Vec<&'static str>> {
+    rules.iter().map(|r| REFUSED_BY_VALIDATION.iter().find(|(id, _)| id == r).map(|(_, m)| *m)).collect()
+}
