@@ -2665,4 +2665,36 @@ fn g_docs_examples_are_accepted_by_the_api_server() {
         let out = kubectl(&["get", "namespace", n, "--ignore-not-found", "-o", "name"]);
         assert!(text(&out.stdout).trim().is_empty(), "namespace {n} left behind");
     }
+
+// ---- #15 paged doctor ----
+
+/// doctor checks pods page by page and keeps only what a second run needs: a page of one pod,
+/// unpaged and the default page give the same findings (logs on), and so do `pod/NAME` and a
+/// workload target on a scenario.
+#[test]
+fn doctor_gives_the_same_findings_whatever_the_page_size() {
+    let one = doctor_json(&["-A", "--chunk-size", "1"]);
+    let unpaged = doctor_json(&["-A", "--chunk-size", "0"]);
+    let default = doctor_json(&["-A"]);
+    // In output order: the order is part of what must not change.
+    let ordered = |v: &serde_json::Value| -> Vec<String> {
+        let keep = comparable(v);
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {} {} {} {}", f["rule"], f["object"], f["container"], f["node"], f["message"]))
+            .filter(|l| keep.contains(l))
+            .collect()
+    };
+    let (a, b, c) = (ordered(&one), ordered(&unpaged), ordered(&default));
+    assert!(a.iter().any(|l| l.contains("HP019")), "the scenarios' crash loops: {a:?}");
+    assert_eq!(a, b, "--chunk-size 1 and unpaged differ");
+    assert_eq!(b, c, "unpaged and the default page size differ");
+    // A healthy pod named as a target is found, though no page keeps healthy pods.
+    let healthy = kubectl(&["get", "pods", "-n", "sc-healthy", "-o", "jsonpath={.items[0].metadata.name}"]);
+    let name = text(&healthy.stdout);
+    assert!(!name.is_empty(), "no pod in sc-healthy");
+    let out = plugin().args(["doctor", "-n", "sc-healthy", "--chunk-size", "1", &format!("pod/{name}")]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }

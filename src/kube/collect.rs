@@ -24,7 +24,7 @@ fn list_params(kube: &Kube) -> ListParams {
 /// LIST every object of a kind (all pages), optionally in one namespace, with a selector.
 pub async fn list_all<K>(kube: &Kube, namespace: Option<&str>, selector: Option<&str>, resource: &str) -> Result<Vec<K>>
 where
-    K: Resource<DynamicType = ()> + DeserializeOwned,
+    K: Resource<DynamicType = ()> + DeserializeOwned + Send + 'static,
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
 {
     list_as::<K, K>(kube, namespace, selector, None, resource).await
@@ -33,6 +33,31 @@ where
 /// LIST pods (all pages), decoded lean: see [`super::lean`].
 pub async fn list_pods(kube: &Kube, namespace: Option<&str>, selector: Option<&str>) -> Result<Vec<Pod>> {
     list_as::<LeanPod, Pod>(kube, namespace, selector, None, "pods").await
+}
+
+/// LIST pods page by page, decoded lean: each page goes to `on_page` with the state `init` gives
+/// (awaited alongside the first request), on a blocking thread while the next page is fetched.
+/// No more than two pages are held at once.
+pub async fn list_pods_by_page<S: Send + 'static>(
+    kube: &Kube,
+    namespace: Option<&str>,
+    selector: Option<&str>,
+    init: impl std::future::Future<Output = Result<S>>,
+    on_page: fn(&mut S, Vec<Pod>),
+) -> Result<S> {
+    let mut lp = list_params(kube);
+    if let Some(s) = selector {
+        lp = lp.labels(s);
+    }
+    let limit = lp.limit.unwrap_or(0) as usize;
+    let step = move |state: &mut S, body: &[u8]| {
+        let mut pods = Vec::new();
+        let next = decode_one_page::<LeanPod, Pod>(body, &mut pods, limit)?;
+        on_page(state, pods);
+        Ok(next)
+    };
+    let url = LeanPod::url_path(&(), namespace);
+    super::pages::pipelined(kube, &url, lp, Action::new("list", "pods", namespace), init, step).await
 }
 
 /// LIST Warning events (all pages), decoded lean. Every event a check reads is a Warning.
@@ -49,9 +74,9 @@ async fn list_as<L, K>(
     resource: &str,
 ) -> Result<Vec<K>>
 where
-    L: Resource<DynamicType = ()> + DeserializeOwned,
+    L: Resource<DynamicType = ()> + DeserializeOwned + 'static,
     L: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
-    K: From<L>,
+    K: From<L> + Send + 'static,
 {
     let mut lp = list_params(kube);
     if let Some(f) = fields {
@@ -63,7 +88,7 @@ where
 /// LIST every object of a cluster-scoped kind (all pages).
 pub async fn list_cluster<K>(kube: &Kube, selector: Option<&str>, resource: &str) -> Result<Vec<K>>
 where
-    K: Resource<DynamicType = ()> + DeserializeOwned,
+    K: Resource<DynamicType = ()> + DeserializeOwned + Send + 'static,
     K: Resource<Scope = k8s_openapi::ClusterResourceScope>,
 {
     paginate::<K, K>(kube, K::url_path(&(), None), selector, list_params(kube), Action::new("list", resource, None))
@@ -99,48 +124,15 @@ async fn paginate<L, K>(
     action: Action<'_>,
 ) -> Result<Vec<K>>
 where
-    L: Resource + DeserializeOwned,
-    K: From<L>,
+    L: Resource + DeserializeOwned + 'static,
+    K: From<L> + Send + 'static,
 {
-    let mut out = Vec::new();
     if let Some(s) = selector {
         lp = lp.labels(s);
     }
-    loop {
-        let next = kube.call(action.clone(), page_into(kube, &url, &lp, &mut out)).await?;
-        match next {
-            Some(c) => lp = lp.continue_token(&c),
-            None => break,
-        }
-    }
-    Ok(out)
-}
-
-/// GET one LIST page and decode its items straight onto `out` (no page-sized list of items, no
-/// second copy of the body as text); the continue token, if more pages follow.
-async fn page_into<L, K>(
-    kube: &Kube,
-    url: &str,
-    lp: &ListParams,
-    out: &mut Vec<K>,
-) -> std::result::Result<Option<String>, kube::Error>
-where
-    L: Resource + DeserializeOwned,
-    K: From<L>,
-{
-    let mut req = kube::core::Request::new(url).list(lp).map_err(kube::Error::BuildRequest)?;
-    req.extensions_mut().insert("list");
-    let stream = kube.client.request_stream(req).await?;
-    let body = match read_body(stream, MAX_PAGE_BYTES).await.map_err(kube::Error::ReadEvents)? {
-        Body::Whole(b) => b,
-        Body::Cut(_) => {
-            return Err(kube::Error::ReadEvents(std::io::Error::other(format!(
-                "the LIST page is larger than {} MiB (use a smaller --chunk-size)",
-                MAX_PAGE_BYTES >> 20
-            ))));
-        }
-    };
-    decode_page::<L, K>(&body, out, lp.limit.unwrap_or(0) as usize).map_err(kube::Error::SerdeError)
+    let limit = lp.limit.unwrap_or(0) as usize;
+    let step = move |out: &mut Vec<K>, body: &[u8]| decode_page::<L, K>(body, out, limit);
+    super::pages::pipelined(kube, &url, lp, action, async { Ok(Vec::new()) }, step).await
 }
 
 /// Largest LIST page body read (a page of 5,000 pods is about 25 MB): a server that sends more
@@ -194,6 +186,18 @@ where
     Ok(next.filter(|c| !c.is_empty()))
 }
 
+/// [`decode_page`] for a list kept one page at a time: `out` is sized for this page only.
+pub fn decode_one_page<L, K>(body: &[u8], out: &mut Vec<K>, limit: usize) -> serde_json::Result<Option<String>>
+where
+    L: Resource + DeserializeOwned,
+    K: From<L>,
+{
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let next = serde::de::DeserializeSeed::deserialize(page::Page::<L, K>::new(out, limit).one_page(), &mut de)?;
+    de.end()?;
+    Ok(next.filter(|c| !c.is_empty()))
+}
+
 /// Serde seeds for a LIST body: `metadata` (continue token, remaining count), `items` pushed
 /// one by one, after [`slim`], onto the caller's list.
 mod page {
@@ -213,12 +217,18 @@ mod page {
         out: &'a mut Vec<K>,
         /// The page size asked for.
         limit: usize,
+        /// Size the list for the pages that follow too (false: it holds one page).
+        whole: bool,
         wire: PhantomData<L>,
     }
 
     impl<'a, L, K> Page<'a, L, K> {
         pub fn new(out: &'a mut Vec<K>, limit: usize) -> Self {
-            Page { out, limit, wire: PhantomData }
+            Page { out, limit, whole: true, wire: PhantomData }
+        }
+
+        pub fn one_page(self) -> Self {
+            Page { whole: false, ..self }
         }
     }
 
@@ -247,6 +257,7 @@ mod page {
                         if self.out.is_empty()
                             && let Some(rest) = meta.remaining_item_count.and_then(|n| usize::try_from(n).ok())
                         {
+                            let rest = if self.whole { rest } else { 0 };
                             self.out.reserve_exact(reserve_for(rest, self.limit));
                         }
                         next = meta.continue_;

@@ -6,6 +6,7 @@ pub mod collect;
 pub mod lean;
 pub mod logs;
 pub mod node_logs;
+pub mod pages;
 pub mod proxy;
 pub mod whoami;
 
