@@ -2665,6 +2665,7 @@ fn g_docs_examples_are_accepted_by_the_api_server() {
         let out = kubectl(&["get", "namespace", n, "--ignore-not-found", "-o", "name"]);
         assert!(text(&out.stdout).trim().is_empty(), "namespace {n} left behind");
     }
+}
 
 // ---- #15 paged doctor ----
 
@@ -2695,6 +2696,7 @@ fn doctor_gives_the_same_findings_whatever_the_page_size() {
     let healthy = kubectl(&["get", "pods", "-n", "sc-healthy", "-o", "jsonpath={.items[0].metadata.name}"]);
     let name = text(&healthy.stdout);
     assert!(!name.is_empty(), "no pod in sc-healthy");
-    let out = plugin().args(["doctor", "-n", "sc-healthy", "--chunk-size", "1", &format!("pod/{name}")]).output().unwrap();
+    let out =
+        plugin().args(["doctor", "-n", "sc-healthy", "--chunk-size", "1", &format!("pod/{name}")]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
