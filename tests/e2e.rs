@@ -2547,6 +2547,7 @@ fn doctor_gives_the_same_findings_whatever_the_page_size() {
     let healthy = kubectl(&["get", "pods", "-n", "sc-healthy", "-o", "jsonpath={.items[0].metadata.name}"]);
     let name = text(&healthy.stdout);
     assert!(!name.is_empty(), "no pod in sc-healthy");
-    let out = plugin().args(["doctor", "-n", "sc-healthy", "--chunk-size", "1", &format!("pod/{name}")]).output().unwrap();
+    let out =
+        plugin().args(["doctor", "-n", "sc-healthy", "--chunk-size", "1", &format!("pod/{name}")]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
 }

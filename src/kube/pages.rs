@@ -176,7 +176,8 @@ mod tests {
 
     #[test]
     fn the_token_is_read_from_the_head_without_the_items() {
-        let body = br#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"9","continue":"tok"},"items":[{"#;
+        let body =
+            br#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"9","continue":"tok"},"items":[{"#;
         // The items are cut short: only the head is read.
         assert_eq!(head_continue(body), Head::Next(Some("tok".into())));
         let last = br#"{"kind":"PodList","metadata":{"resourceVersion":"9"},"items":[]}"#;

@@ -76,7 +76,11 @@ pub async fn collect_live(
     let points_at = |wanted: &[&str]| {
         kinds.iter().any(|k| wanted.contains(k))
             || paged.tally().owner_kinds.iter().any(|k| wanted.contains(&k.as_str()))
-            || paged.base().events.iter().any(|e| e.involved_object.kind.as_deref().is_some_and(|k| wanted.contains(&k)))
+            || paged
+                .base()
+                .events
+                .iter()
+                .any(|e| e.involved_object.kind.as_deref().is_some_and(|k| wanted.contains(&k)))
     };
     let want_deploy = points_at(&["ReplicaSet", "Deployment"]);
     let (want_sts, want_jobs) = (points_at(&["StatefulSet"]), points_at(&["Job"]));
@@ -84,7 +88,9 @@ pub async fn collect_live(
     let mut notes = Vec::new();
     match (paged.tally().failing, max_logs) {
         (0, _) => {}
-        (n, 0) => notes.push(format!("container logs are off (--max-logs 0): {n} failing HostProcess containers not read")),
+        (n, 0) => {
+            notes.push(format!("container logs are off (--max-logs 0): {n} failing HostProcess containers not read"))
+        }
         (n, cap) if n > cap => notes.push(format!(
             "read the logs of {cap} of {n} failing HostProcess containers (--max-logs {cap}); {} skipped",
             n - cap

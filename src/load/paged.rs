@@ -142,19 +142,17 @@ impl PagedCheck {
         }
     }
 
-    /// Check one page of pods and keep what the second run needs.
+    /// Check one page (or batch) of pods and keep what the second run needs.
     pub fn page(&mut self, pods: Vec<Pod>) {
-        self.base.pods = pods;
-        self.base.lookup = Default::default();
+        // Only the pods change from one batch to the next: the other kinds' lookup tables stay.
+        self.base.set_pods(pods);
         let mut about: HashMap<Key, Vec<Finding>> = HashMap::new();
         for f in checks::run(&self.base) {
             if let Some(o) = f.object.as_ref().filter(|o| o.kind == "Pod") {
                 about.entry((o.namespace.clone().unwrap_or_default(), o.name.clone())).or_default().push(f);
             }
         }
-        let pods = std::mem::take(&mut self.base.pods);
-        self.base.lookup = Default::default();
-        for pod in pods {
+        for pod in self.base.set_pods(Vec::new()) {
             self.tally.add(&pod);
             let k = key(&pod);
             let findings = about.remove(&k).unwrap_or_default();
@@ -212,7 +210,12 @@ impl PagedCheck {
         for k in self.logs.keys() {
             let Some(kept) = self.kept.get(k) else { continue };
             for fc in failing_containers(&kept.pod) {
-                out.push(LogRequest { namespace: k.0.clone(), pod: k.1.clone(), container: fc.name, previous: fc.previous });
+                out.push(LogRequest {
+                    namespace: k.0.clone(),
+                    pod: k.1.clone(),
+                    container: fc.name,
+                    previous: fc.previous,
+                });
             }
         }
         out.truncate(self.max_logs);
@@ -238,6 +241,7 @@ impl PagedCheck {
         s.workloads.extend(more);
         s.logs = logs;
         s.lookup = Default::default();
+        s.specs_index = Default::default();
         let mut findings = checks::run(&s);
         findings.append(&mut self.findings);
         checks::sort(&mut findings);
@@ -273,8 +277,10 @@ mod tests {
     fn running(containers: &[&str]) -> serde_json::Value {
         let cs: Vec<_> = containers
             .iter()
-            .map(|c| json!({"name": c, "image": HP, "imageID": "", "ready": true, "restartCount": 0,
-                "state": {"running": {"startedAt": "2025-01-01T00:00:00Z"}}}))
+            .map(|c| {
+                json!({"name": c, "image": HP, "imageID": "", "ready": true, "restartCount": 0,
+                "state": {"running": {"startedAt": "2025-01-01T00:00:00Z"}}})
+            })
             .collect();
         json!({"phase": "Running", "containerStatuses": cs})
     }
@@ -282,9 +288,11 @@ mod tests {
     fn crashing(containers: &[&str]) -> serde_json::Value {
         let cs: Vec<_> = containers
             .iter()
-            .map(|c| json!({"name": c, "image": HP, "imageID": "", "ready": false, "restartCount": 5,
+            .map(|c| {
+                json!({"name": c, "image": HP, "imageID": "", "ready": false, "restartCount": 5,
                 "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-                "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}))
+                "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}})
+            })
             .collect();
         json!({"phase": "Running", "containerStatuses": cs})
     }
@@ -316,7 +324,11 @@ mod tests {
             let name = format!("crash-{i}");
             pods.push(pod(ns, &name, hp_spec("w2", "agent", &cs), crashing(&cs)));
             for c in cs {
-                let line = if i % 2 == 0 { "'c:\\hpc\\agent' is not recognized as an internal or external command," } else { "done" };
+                let line = if i % 2 == 0 {
+                    "'c:\\hpc\\agent' is not recognized as an internal or external command,"
+                } else {
+                    "done"
+                };
                 logs.push(ContainerLog {
                     namespace: ns.into(),
                     pod: name.clone(),
@@ -351,16 +363,36 @@ mod tests {
             "containers": [{"name": "kube-proxy", "image": "sigwindowstools/kube-proxy:v1.33.1-hostprocess"}]});
         pods.push(pod("kube-system", "kube-proxy-windows-y", proxy, running(&["kube-proxy"])));
         for (name, n) in [("web-1", "w1"), ("web-2", "w2"), ("web-3", "w1")] {
-            pods.push(pod("ns", name, json!({"nodeName": n, "containers": [{"name": "web"}]}), json!({"phase": "Pending"})));
+            pods.push(pod(
+                "ns",
+                name,
+                json!({"nodeName": n, "containers": [{"name": "web"}]}),
+                json!({"phase": "Pending"}),
+            ));
         }
         s.pods = pods;
         let sandbox = "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox \"7b78\": plugin type=\"nat\" name=\"nat\" failed (add): hcnCreateNetwork failed in Win32: The object already exists. (0x1392)";
         s.events = vec![
             event("Pod", "web-1", "FailedCreatePodSandBox", sandbox, None),
             event("Pod", "web-2", "FailedCreatePodSandBox", sandbox, None),
-            event("Pod", "pending", "FailedScheduling", "0/4 nodes are available: 4 node(s) didn't match Pod's node affinity/selector.", None),
+            event(
+                "Pod",
+                "pending",
+                "FailedScheduling",
+                "0/4 nodes are available: 4 node(s) didn't match Pod's node affinity/selector.",
+                None,
+            ),
             event("Pod", "ghost", "FailedCreatePodSandBox", sandbox, None),
-            with_event(event("Pod", "crash-1", "BackOff", "Back-off restarting failed container a", Some("spec.containers{a}")), "a"),
+            with_event(
+                event(
+                    "Pod",
+                    "crash-1",
+                    "BackOff",
+                    "Back-off restarting failed container a",
+                    Some("spec.containers{a}"),
+                ),
+                "a",
+            ),
         ];
         let mut bad_ds = hp_spec("", "agent", &["a"]);
         bad_ds["hostNetwork"] = json!(false);
@@ -381,7 +413,9 @@ mod tests {
         wanted.truncate(max_logs);
         wanted
             .into_iter()
-            .filter_map(|((ns, pod), c)| all.iter().find(|l| l.namespace == ns && l.pod == pod && l.container == c).cloned())
+            .filter_map(|((ns, pod), c)| {
+                all.iter().find(|l| l.namespace == ns && l.pod == pod && l.container == c).cloned()
+            })
             .collect()
     }
 
