@@ -35,9 +35,13 @@ pub async fn list_pods(kube: &Kube, namespace: Option<&str>, selector: Option<&s
     list_as::<LeanPod, Pod>(kube, namespace, selector, None, "pods").await
 }
 
-/// LIST pods page by page, decoded lean: each page goes to `on_page` with the state `init` gives
-/// (awaited alongside the first request), on a blocking thread while the next page is fetched.
-/// No more than two pages are held at once.
+/// Pods decoded at once when a list is not kept: a decoded pod takes about 20 KB (ten times its
+/// JSON), so a page of 5,000 would be 100 MB; 500 are 10 MB.
+pub const POD_BATCH: usize = 500;
+
+/// LIST pods page by page, decoded lean: each batch of [`POD_BATCH`] pods goes to `on_page` with
+/// the state `init` gives (awaited alongside the first request), on a blocking thread while the
+/// next page is fetched. No more than two page bodies and one batch are held at once.
 pub async fn list_pods_by_page<S: Send + 'static>(
     kube: &Kube,
     namespace: Option<&str>,
@@ -49,12 +53,8 @@ pub async fn list_pods_by_page<S: Send + 'static>(
     if let Some(s) = selector {
         lp = lp.labels(s);
     }
-    let limit = lp.limit.unwrap_or(0) as usize;
     let step = move |state: &mut S, body: &[u8]| {
-        let mut pods = Vec::new();
-        let next = decode_one_page::<LeanPod, Pod>(body, &mut pods, limit)?;
-        on_page(state, pods);
-        Ok(next)
+        decode_in_batches::<LeanPod, Pod>(body, POD_BATCH, &mut |pods| on_page(state, pods))
     };
     let url = LeanPod::url_path(&(), namespace);
     super::pages::pipelined(kube, &url, lp, Action::new("list", "pods", namespace), init, step).await
@@ -186,15 +186,25 @@ where
     Ok(next.filter(|c| !c.is_empty()))
 }
 
-/// [`decode_page`] for a list kept one page at a time: `out` is sized for this page only.
-pub fn decode_one_page<L, K>(body: &[u8], out: &mut Vec<K>, limit: usize) -> serde_json::Result<Option<String>>
+/// [`decode_page`] for a list that is not kept: the items go to `each` in batches of at most
+/// `batch` (so that a page of thousands of pods is never held decoded at once).
+pub fn decode_in_batches<L, K>(
+    body: &[u8],
+    batch: usize,
+    each: &mut dyn FnMut(Vec<K>),
+) -> serde_json::Result<Option<String>>
 where
     L: Resource + DeserializeOwned,
     K: From<L>,
 {
+    let mut out = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(body);
-    let next = serde::de::DeserializeSeed::deserialize(page::Page::<L, K>::new(out, limit).one_page(), &mut de)?;
+    let page = page::Page::<L, K>::new(&mut out, 0).in_batches(batch.max(1), each);
+    let next = serde::de::DeserializeSeed::deserialize(page, &mut de)?;
     de.end()?;
+    if !out.is_empty() {
+        each(out);
+    }
     Ok(next.filter(|c| !c.is_empty()))
 }
 
@@ -217,18 +227,20 @@ mod page {
         out: &'a mut Vec<K>,
         /// The page size asked for.
         limit: usize,
-        /// Size the list for the pages that follow too (false: it holds one page).
-        whole: bool,
+        /// Hand the items over every so many (the list is not kept; never sized ahead).
+        batches: Option<Batches<'a, K>>,
         wire: PhantomData<L>,
     }
 
+    type Batches<'a, K> = (usize, &'a mut dyn FnMut(Vec<K>));
+
     impl<'a, L, K> Page<'a, L, K> {
         pub fn new(out: &'a mut Vec<K>, limit: usize) -> Self {
-            Page { out, limit, whole: true, wire: PhantomData }
+            Page { out, limit, batches: None, wire: PhantomData }
         }
 
-        pub fn one_page(self) -> Self {
-            Page { whole: false, ..self }
+        pub fn in_batches(self, size: usize, each: &'a mut dyn FnMut(Vec<K>)) -> Self {
+            Page { batches: Some((size, each)), ..self }
         }
     }
 
@@ -244,7 +256,7 @@ mod page {
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a Kubernetes LIST response")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+        fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Option<String>, A::Error> {
             let mut next = None;
             while let Some(key) = map.next_key::<String>()? {
                 match key.as_str() {
@@ -257,12 +269,17 @@ mod page {
                         if self.out.is_empty()
                             && let Some(rest) = meta.remaining_item_count.and_then(|n| usize::try_from(n).ok())
                         {
-                            let rest = if self.whole { rest } else { 0 };
-                            self.out.reserve_exact(reserve_for(rest, self.limit));
+                            if self.batches.is_none() {
+                                self.out.reserve_exact(reserve_for(rest, self.limit));
+                            }
                         }
                         next = meta.continue_;
                     }
-                    "items" => map.next_value_seed(Items::<L, K> { out: self.out, wire: PhantomData })?,
+                    "items" => map.next_value_seed(Items::<L, K> {
+                        out: self.out,
+                        batches: self.batches.as_mut().map(|(n, f)| (*n, &mut **f as &mut dyn FnMut(Vec<K>))),
+                        wire: PhantomData,
+                    })?,
                     _ => {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -274,6 +291,7 @@ mod page {
 
     struct Items<'a, L, K> {
         out: &'a mut Vec<K>,
+        batches: Option<Batches<'a, K>>,
         wire: PhantomData<L>,
     }
 
@@ -298,9 +316,14 @@ mod page {
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
             d.deserialize_seq(self)
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
             while let Some(item) = seq.next_element::<L>()? {
                 self.out.push(K::from(super::slim(item)));
+                if let Some((size, each)) = self.batches.as_mut()
+                    && self.out.len() >= *size
+                {
+                    each(std::mem::take(self.out));
+                }
             }
             Ok(())
         }
@@ -327,6 +350,22 @@ mod tests {
         {"metadata": {"name": "a", "namespace": "n", "managedFields": [{"manager": "m"}]}, "spec": {"containers": []}},
         {"metadata": {"name": "b", "namespace": "n"}}
       ]}"#;
+
+    #[test]
+    fn a_page_not_kept_is_handed_over_in_batches_and_never_sized_ahead() {
+        let body = r#"{"metadata": {"continue": "t", "remainingItemCount": 100000},
+          "items": [{"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}, {"metadata": {"name": "c"}},
+                    {"metadata": {"name": "d"}}, {"metadata": {"name": "e"}}]}"#;
+        let mut batches: Vec<(Vec<String>, usize)> = Vec::new();
+        let next = super::decode_in_batches::<LeanPod, Pod>(body.as_bytes(), 2, &mut |pods| {
+            batches.push((pods.iter().map(|p| p.metadata.name.clone().unwrap()).collect(), pods.capacity()))
+        })
+        .unwrap();
+        assert_eq!(next.as_deref(), Some("t"));
+        let names: Vec<Vec<String>> = batches.iter().map(|b| b.0.clone()).collect();
+        assert_eq!(names, [vec!["a", "b"], vec!["c", "d"], vec!["e"]]);
+        assert!(batches.iter().all(|b| b.1 <= 4), "the remaining count sized a batch: {batches:?}");
+    }
 
     #[test]
     fn a_first_page_appends_its_items_sizes_the_list_and_gives_the_continue_token() {

@@ -142,19 +142,17 @@ impl PagedCheck {
         }
     }
 
-    /// Check one page of pods and keep what the second run needs.
+    /// Check one page (or batch) of pods and keep what the second run needs.
     pub fn page(&mut self, pods: Vec<Pod>) {
-        self.base.pods = pods;
-        self.base.lookup = Default::default();
+        // Only the pods change from one batch to the next: the other kinds' lookup tables stay.
+        self.base.set_pods(pods);
         let mut about: HashMap<Key, Vec<Finding>> = HashMap::new();
         for f in checks::run(&self.base) {
             if let Some(o) = f.object.as_ref().filter(|o| o.kind == "Pod") {
                 about.entry((o.namespace.clone().unwrap_or_default(), o.name.clone())).or_default().push(f);
             }
         }
-        let pods = std::mem::take(&mut self.base.pods);
-        self.base.lookup = Default::default();
-        for pod in pods {
+        for pod in self.base.set_pods(Vec::new()) {
             self.tally.add(&pod);
             let k = key(&pod);
             let findings = about.remove(&k).unwrap_or_default();
@@ -243,6 +241,7 @@ impl PagedCheck {
         s.workloads.extend(more);
         s.logs = logs;
         s.lookup = Default::default();
+        s.specs_index = Default::default();
         let mut findings = checks::run(&s);
         findings.append(&mut self.findings);
         checks::sort(&mut findings);
