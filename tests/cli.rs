@@ -134,7 +134,7 @@ fn lint_yaml_and_sarif() {
     let out = bin().args(["lint", "-o", "sarif", "-f"]).arg(&f).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], "2.1.0");
-    assert_eq!(v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 27, "HP001–HP027");
+    assert_eq!(v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 28, "HP001–HP028");
     let r = &v["runs"][0]["results"][0];
     assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() > 0);
 }
@@ -896,9 +896,7 @@ fn doctor_on_a_bundle_reports_the_planted_node_faults_from_the_archive_and_the_d
     assert!(by_rule("HP023")["evidence"][1].as_str().unwrap().contains("events/scm.json event 7031"));
     assert!(by_rule("HP025")["evidence"][0].as_str().unwrap().contains("hns/networks.json: nat (type NAT"));
     assert!(by_rule("HP026")["evidence"][0].as_str().unwrap().contains("disk.json: C:"));
-    assert!(
-        by_rule("HP027")["evidence"][0].as_str().unwrap().contains("logs/containerd.log [cni-plugin-binary-missing]")
-    );
+    assert!(by_rule("HP027")["evidence"][0].as_str().unwrap().contains("logs/containerd.log [cni-default-bin-dir]"));
     // The HostProcess pod on that node names the node-side root cause first.
     let pod: Vec<&serde_json::Value> =
         from_tgz.iter().filter(|f| object_of(f) == "Pod/kube-flannel-ds-windows-amd64-hq8wz").collect();
@@ -1351,4 +1349,63 @@ fn docs_rule_page_examples_show_their_rule() {
         pages >= 14 && counted >= 2 * pages,
         "rule pages lost their YAML examples? {pages} pages, {counted} blocks"
     );
+}
+
+// ---- #16 rules for today's Kubernetes and Windows ----
+
+fn issue16(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/issue16").join(file)
+}
+
+/// `lint -o json` on an issue-16 fixture with extra flags: (exit code, findings of `rule`).
+fn lint16(file: &str, extra: &[&str], rule: &str) -> (i32, Vec<serde_json::Value>) {
+    let out = bin().args(["lint", "-o", "json", "-f"]).arg(issue16(file)).args(extra).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let fs = v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == rule).cloned().collect();
+    (out.status.code().unwrap(), fs)
+}
+
+#[test]
+fn hp028_pod_level_resources_on_windows_are_errors() {
+    let (code, f) = lint16("hp028-windows-os-pod-resources.yaml", &[], "HP028");
+    assert_eq!(code, 1, "an error fails lint");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["severity"], "error");
+    assert_eq!(f[0]["location"]["line"], 17, "points at `resources:`");
+    assert!(f[0]["message"].as_str().unwrap().contains("Forbidden: may not be set for a windows pod"));
+    let (_, f) = lint16("hp028-hostprocess-pod-resources.yaml", &[], "HP028");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["severity"], "error");
+    assert!(f[0]["message"].as_str().unwrap().contains("PodLevelResourcesNotSupported"));
+    // explain carries the public source.
+    let out = bin().args(["explain", "HP028"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kubernetes/kubernetes#133046"));
+}
+
+#[test]
+fn hp017_build_pinned_hostprocess_image_matters_only_where_the_pull_fails() {
+    let (_, f) = lint16("hp017-ltsc2022-hostprocess-image.yaml", &["--windows-build", "10.0.17763"], "HP017");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["severity"], "warning");
+    let (_, f) = lint16("hp017-ltsc2022-hostprocess-image.yaml", &["--windows-build", "10.0.26100"], "HP017");
+    assert!(f.is_empty(), "ltsc2022 pulls on Windows Server 2025: {f:#?}");
+    let (_, f) = lint16(
+        "hp017-ltsc2022-hostprocess-image.yaml",
+        &["--windows-build", "10.0.26100", "--containerd-version", "1.6.28"],
+        "HP017",
+    );
+    assert_eq!(f.len(), 1, "containerd 1.6 matches the exact build only");
+}
+
+#[test]
+fn hp013_hyperv_hostprocess_is_valid_on_ws2025_with_containerd_24() {
+    let (code, f) = lint16("hp013-hyperv-runtimeclass.yaml", &[], "HP013");
+    assert_eq!(code, 0, "a warning does not fail lint by default");
+    assert_eq!(f[0]["severity"], "warning");
+    assert!(f[0]["message"].as_str().unwrap().contains("Windows Server 2025 (build 26100)"));
+    let ws2025 = ["--windows-build", "10.0.26100", "--containerd-version", "2.4.0"];
+    let (_, f) = lint16("hp013-hyperv-runtimeclass.yaml", &ws2025, "HP013");
+    assert_eq!(f[0]["severity"], "info", "{f:#?}");
+    let (_, f) = lint16("hp013-hyperv-runtimeclass.yaml", &["--windows-build", "10.0.20348"], "HP013");
+    assert_eq!(f[0]["severity"], "warning");
 }

@@ -2700,3 +2700,45 @@ fn doctor_gives_the_same_findings_whatever_the_page_size() {
         plugin().args(["doctor", "-n", "sc-healthy", "--chunk-size", "1", &format!("pod/{name}")]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+// ---- #16 rules for today's Kubernetes and Windows (helper R) ----
+
+/// HP028 against the real API server: `spec.os.name: windows` with pod-level resources is
+/// refused with the message the rule quotes; without `spec.os` the API server admits the
+/// HostProcess DaemonSet (its pods fail at the kubelet), and lint reports both as errors.
+#[test]
+fn hp028_api_server_refuses_windows_pod_level_resources_as_lint_says() {
+    let ns = namespace("r-hp028");
+    let fixture = |f: &str| {
+        std::fs::read_to_string(repo().join("tests/fixtures/issue16").join(f))
+            .unwrap()
+            .replace("namespace: default", &format!("namespace: {ns}"))
+    };
+    let refused = kubectl_stdin(
+        &["-n", &ns, "apply", "--dry-run=server", "-f", "-"],
+        &fixture("hp028-windows-os-pod-resources.yaml"),
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("spec.resources: Forbidden: may not be set for a windows pod"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let admitted = kubectl_stdin(
+        &["-n", &ns, "apply", "--dry-run=server", "-f", "-"],
+        &fixture("hp028-hostprocess-pod-resources.yaml"),
+    );
+    assert!(admitted.status.success(), "{}", text(&admitted.stderr));
+    for f in ["hp028-windows-os-pod-resources.yaml", "hp028-hostprocess-pod-resources.yaml"] {
+        let out = plugin()
+            .args(["lint", "-o", "json", "-f"])
+            .arg(repo().join("tests/fixtures/issue16").join(f))
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let hp028: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "HP028").collect();
+        assert_eq!(hp028.len(), 1, "{f}: {v:#}");
+        assert_eq!(hp028[0]["severity"], "error", "{f}");
+    }
+    let _ = kubectl(&["delete", "namespace", &ns, "--wait=false"]);
+}
