@@ -51,6 +51,7 @@ and set `hostProcess: true` once, at pod level.
 "#,
     rank: 20,
     signatures: &[],
+    admission: &[],
     check,
 };
 

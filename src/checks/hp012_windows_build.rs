@@ -46,6 +46,7 @@ win-new   Ready   <none>   v1.30.4   Windows Server 2022 Datacenter   10.0.20348
 "#,
     rank: 22,
     signatures: &[],
+    admission: &[],
     check,
 };
 

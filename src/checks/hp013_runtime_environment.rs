@@ -44,6 +44,7 @@ for HostProcess pods, and do not disable HostProcess on the handler they use.
 "#,
     rank: 40,
     signatures: super::signatures::hp013::SIGNATURES,
+    admission: &[],
     check,
 };
 

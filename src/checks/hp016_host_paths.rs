@@ -56,6 +56,7 @@ or a relative path (`agent\agent.exe`) with the default working directory.
 "#,
     rank: 44,
     signatures: super::signatures::hp016::SIGNATURES,
+    admission: &[],
     check,
 };
 

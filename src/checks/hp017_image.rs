@@ -60,6 +60,7 @@ containers:
 "#,
     rank: 42,
     signatures: super::signatures::hp017::SIGNATURES,
+    admission: &[],
     check,
 };
 

@@ -58,6 +58,7 @@ then restart containerd (`Restart-Service containerd`).
 "#,
     rank: 23,
     signatures: &[],
+    admission: &[],
     check,
 };
 
