@@ -2781,7 +2781,8 @@ fn p_policy_admission_agrees_with_lint() {
         let o = p_sanitize(&v, "x");
         if seen.insert(o.to_string()) {
             let name = format!("o{}", objects.len());
-            objects.push((source, p_sanitize(&v, &name)));
+            let original = v["metadata"]["name"].as_str().unwrap_or("?").to_string();
+            objects.push((format!("{source} {original}"), p_sanitize(&v, &name)));
         }
     }
     let policy_fixtures = objects.iter().filter(|(s, _)| s.contains("fixtures/policy/")).count();
@@ -2911,4 +2912,130 @@ fn p_policy_admission_agrees_with_lint() {
     let problems: Vec<String> =
         rows.iter().flat_map(|r| r.problems.iter().map(move |p| format!("{}: {p}", r.source))).collect();
     assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// `template pod` output as an object, with `extra` flags.
+fn p_template_pod(name: &str, extra: &[&str]) -> serde_json::Value {
+    let out = plugin().args(["template", "pod", "--name", name]).args(extra).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut v: serde_json::Value = serde_saphyr::from_str(&text(&out.stdout)).unwrap();
+    v["metadata"].as_object_mut().unwrap().remove("namespace");
+    v
+}
+
+#[test]
+fn p_policy_guardrails_refuse_outside_the_lists_and_stay_within_cel_cost() {
+    let pid = std::process::id();
+    let mut guard = PCleanup(vec![]);
+    let name = format!("p-guard-{pid}");
+    let label = format!("p-policy={name}");
+    let inside = p_namespace(&format!("p-guard-in-{pid}"), &label, &mut guard);
+    let outside = p_namespace(&format!("p-guard-out-{pid}"), &label, &mut guard);
+    let (p, b) = p_policy(&[
+        "--name",
+        &name,
+        "--namespace-selector",
+        &label,
+        "--allow-namespace",
+        &inside,
+        "--allow-namespace",
+        "kube-system",
+        "--allow-image-prefix",
+        "mcr.microsoft.com/oss/kubernetes/",
+        "--allow-image-prefix",
+        "registry.example.com/hpc/",
+        "--allow-user",
+        "NT AUTHORITY\\SYSTEM",
+        "--allow-user",
+        "hpc-operators",
+    ]);
+    p_apply(&[&p, &b], &mut guard);
+    let good = p_template_pod("good", &[]);
+    p_wait_effective(&outside, &good, |ok, err| !ok && err.contains("guardrail/namespace"));
+
+    let cases: Vec<(&str, &str, serde_json::Value, Option<&str>)> = vec![
+        ("inside every list", &inside, good.clone(), None),
+        ("an allowed group, any case", &inside, p_template_pod("group", &["--run-as", "group:HPC-Operators"]), None),
+        ("namespace outside the list", &outside, good.clone(), Some("guardrail/namespace")),
+        (
+            "image outside the prefixes",
+            &inside,
+            p_template_pod("image", &["--image", "docker.io/library/agent:1"]),
+            Some("guardrail/image"),
+        ),
+        (
+            "account outside the list",
+            &inside,
+            p_template_pod("user", &["--run-as", "localservice"]),
+            Some("guardrail/user"),
+        ),
+    ];
+    for (what, ns, object, want) in &cases {
+        let (ok, err) = p_submit(ns, object);
+        match want {
+            None => assert!(ok, "{what}: {err}"),
+            Some(id) => {
+                assert!(!ok, "{what}: admitted");
+                assert_eq!(p_ids(&err), BTreeSet::from([id.to_string()]), "{what}: {err}");
+                let value = match *id {
+                    "guardrail/namespace" => outside.as_str(),
+                    "guardrail/image" => "\"docker.io/library/agent:1\"",
+                    _ => "\"NT AUTHORITY\\Local service\"",
+                };
+                assert!(err.contains(value), "{what}: the message names {value}: {err}");
+            }
+        }
+    }
+    // A pod that is no HostProcess pod is not the guardrails' business.
+    let plain = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "plain"},
+        "spec": {"containers": [{"name": "c", "image": "docker.io/library/busybox:1.36"}]}});
+    let (ok, err) = p_submit(&outside, &plain);
+    assert!(ok, "{err}");
+
+    // The worst case for the CEL cost: many containers, volumes and mounts, every guardrail on.
+    let worst = |pipes: bool| {
+        let mut v = p_template_pod("worst", &[]);
+        let spec = v["spec"].as_object_mut().unwrap();
+        let volumes: Vec<serde_json::Value> = (0..200)
+            .map(|i| {
+                let path = if pipes { format!("\\\\.\\pipe\\p{i}") } else { format!("C:\\data\\v{i}") };
+                serde_json::json!({"name": format!("v{i}"), "hostPath": {"path": path}})
+            })
+            .collect();
+        let c0 = spec["containers"][0].clone();
+        let containers: Vec<serde_json::Value> = (0..60)
+            .map(|i| {
+                let mut c = c0.clone();
+                c["name"] = format!("c{i}").into();
+                c["volumeMounts"] = (0..100)
+                    .map(|j| serde_json::json!({"name": format!("v{}", (i + j) % 200), "mountPath": format!("C:\\m\\{j}")}))
+                    .collect();
+                c["env"] = (0..50).map(|j| serde_json::json!({"name": format!("E{j}"), "value": "x"})).collect();
+                c
+            })
+            .collect();
+        spec.insert("volumes".into(), volumes.into());
+        spec.insert("containers".into(), containers.clone().into());
+        spec.insert(
+            "initContainers".into(),
+            containers
+                .into_iter()
+                .take(20)
+                .map(|mut c| {
+                    c["name"] = format!("init-{}", c["name"].as_str().unwrap()).into();
+                    c
+                })
+                .collect::<Vec<_>>()
+                .into(),
+        );
+        v
+    };
+    let (ok, err) = p_submit(&inside, &worst(false));
+    assert!(ok && !err.contains("cost"), "80 containers x 100 mounts, 200 volumes: {err}");
+    let (ok, err) = p_submit(&inside, &worst(true));
+    assert!(
+        !ok && p_ids(&err) == BTreeSet::from(["HP015".to_string()]),
+        "refused by HP015, not by a cost limit: {err}"
+    );
+    assert!(!err.contains("cost"), "{err}");
 }
