@@ -2813,7 +2813,7 @@ fn p_policy_admission_agrees_with_lint() {
     };
 
     // In effect?
-    let bad = objects.iter().find(|(s, _)| s.ends_with("hp001-pod-no-host-network.yaml")).unwrap().1.clone();
+    let bad = objects.iter().find(|(s, _)| s.contains("hp001-pod-no-host-network.yaml")).unwrap().1.clone();
     p_wait_effective(&deny_ns, &p_probe(&bad, "ready"), |ok, err| !ok && err.contains("HP001"));
     p_wait_effective(&warn_ns, &p_probe(&bad, "ready"), |ok, err| ok && err.contains("HP001"));
 
