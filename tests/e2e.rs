@@ -2992,6 +2992,41 @@ fn p_policy_guardrails_refuse_outside_the_lists_and_stay_within_cel_cost() {
     let (ok, err) = p_submit(&outside, &plain);
     assert!(ok, "{err}");
 
+    // UPDATE: a spec change is checked, a metadata-only change is not, so an object that existed
+    // before the policy keeps working. The DaemonSet is created before its namespace is bound.
+    let late = format!("p-guard-late-{pid}");
+    guard.add(&["namespace", &late]);
+    namespace(&late);
+    let ds = {
+        let out = plugin()
+            .args(["template", "daemonset", "--name", "p-update", "--image", "docker.io/library/agent:1"])
+            .output()
+            .unwrap();
+        let mut v: serde_json::Value = serde_saphyr::from_str(&text(&out.stdout)).unwrap();
+        v["metadata"].as_object_mut().unwrap().remove("namespace");
+        v
+    };
+    let out = kubectl_stdin(&["create", "-n", &late, "-f", "-"], &ds.to_string());
+    assert!(out.status.success(), "created while unbound: {}", text(&out.stderr));
+    let out = kubectl(&["label", "--overwrite", "namespace", &late, &label]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let start = Instant::now();
+    for n in 2.. {
+        let patch = format!(
+            r#"{{"spec":{{"template":{{"spec":{{"containers":[{{"name":"p-update","image":"docker.io/library/agent:{n}"}}]}}}}}}}}"#
+        );
+        let out = kubectl(&["-n", &late, "patch", "daemonset", "p-update", "--type=strategic", "-p", &patch]);
+        if !out.status.success() {
+            assert!(text(&out.stderr).contains("guardrail/namespace"), "{}", text(&out.stderr));
+            break;
+        }
+        // Bound only once the binding sees the namespace's new label.
+        assert!(start.elapsed() < Duration::from_secs(60), "a spec change is never checked");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let out = kubectl(&["-n", &late, "label", "daemonset", "p-update", "team=windows"]);
+    assert!(out.status.success(), "a label change is not checked: {}", text(&out.stderr));
+
     // The worst case for the CEL cost: many containers, volumes and mounts, every guardrail on.
     let worst = |pipes: bool| {
         let mut v = p_template_pod("worst", &[]);
