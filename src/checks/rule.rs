@@ -30,7 +30,8 @@ pub struct Rule {
 
 /// One admission check of a rule, for the ValidatingAdmissionPolicy that `policy` prints
 /// (`crate::policy`). It mirrors what the rule's `check` reports at *error* level from a
-/// manifest alone; the message is built from the rule (`id name: summary`) and `fix`.
+/// manifest alone; the message is built from the rule (`id name: summary`) and `fix`. A rule
+/// joins the policy by a non-empty `admission` list; nothing else changes.
 pub struct Admission {
     /// CEL, true when the pod spec passes. It may use `variables.spec` (the pod spec of a Pod or
     /// of a workload's pod template), `variables.containers` (init, regular and ephemeral),

@@ -7,8 +7,17 @@
 //! `HPnnn name: summary (field); fix: …`. Guardrails (`guardrails.rs`) are validations too, with a
 //! `messageExpression` that starts with `guardrail/<kind>` and names the offending value.
 //!
-//! Rules with no admission data need the cluster (nodes, events, logs, Pod Security labels) or
-//! report only warnings; see the README's `policy` section.
+//! A rule is in the policy when its `Rule::admission` is not empty; adding one to a rule is that
+//! one field. Rules without admission data, and why: HP006 (errors come from the node's logon
+//! failure), HP007 (Pod Security: the PodSecurity admission refuses such Pods itself; lint decides
+//! from `--psa-level` or a Namespace object), HP008's live variant (a pod on a Linux node),
+//! HP009–HP013 (taints and versions: node facts), HP014/HP016/HP017/HP018 (warning or info from a
+//! manifest; their errors need events or node facts), HP019–HP027 (status, events, logs, node
+//! services). A policy sees one object: no nodes, events or logs.
+//!
+//! HP001–HP005 repeat the API server's own validation, which runs before admission: a real
+//! object with those errors is refused with the server's message; the policy's CEL for them is
+//! proven on a schemaless kind in the end-to-end test.
 
 mod guardrails;
 
@@ -173,7 +182,10 @@ fn metadata(o: &Options) -> Value {
     json!({
         "name": o.name,
         "labels": {"app.kubernetes.io/managed-by": "kubectl-hostprocess"},
-        "annotations": {"kubectl-hostprocess/version": env!("CARGO_PKG_VERSION")},
+        "annotations": {
+            "kubectl-hostprocess/version": env!("CARGO_PKG_VERSION"),
+            "kubectl-hostprocess/rules": rules().iter().map(|r| r.id).collect::<Vec<_>>().join(","),
+        },
     })
 }
 

@@ -18,6 +18,7 @@ fn every_static_rule_has_a_validation_whose_message_starts_with_its_id() {
         assert!(own.iter().all(|m| m.contains(r.summary) && m.contains("; fix: ") && !m.contains('\n')), "{own:?}");
     }
     assert_eq!(msgs.len(), rules().iter().map(|r| r.admission.len()).sum::<usize>());
+    assert_eq!(p["metadata"]["annotations"]["kubectl-hostprocess/rules"], ids.join(","));
 }
 
 #[test]
