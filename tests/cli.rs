@@ -1409,3 +1409,83 @@ fn hp013_hyperv_hostprocess_is_valid_on_ws2025_with_containerd_24() {
     let (_, f) = lint16("hp013-hyperv-runtimeclass.yaml", &["--windows-build", "10.0.20348"], "HP013");
     assert_eq!(f[0]["severity"], "warning");
 }
+
+// ---- #16 policy ----
+
+fn policy_json(args: &[&str]) -> serde_json::Value {
+    let out = bin().arg("policy").args(args).args(["-o", "json"]).assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).expect("policy -o json parses")
+}
+
+#[test]
+fn policy_json_is_a_list_of_the_policy_and_its_binding() {
+    let v = policy_json(&[]);
+    assert_eq!(v["kind"], "List");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["apiVersion"], "admissionregistration.k8s.io/v1");
+    assert_eq!(items[0]["kind"], "ValidatingAdmissionPolicy");
+    assert_eq!(items[1]["kind"], "ValidatingAdmissionPolicyBinding");
+    assert_eq!(items[0]["metadata"]["name"], "hostprocess-guardrails");
+    assert_eq!(items[1]["spec"]["policyName"], "hostprocess-guardrails");
+    assert_eq!(items[1]["spec"]["validationActions"], serde_json::json!(["Deny"]));
+    let messages: Vec<&str> =
+        items[0]["spec"]["validations"].as_array().unwrap().iter().map(|v| v["message"].as_str().unwrap()).collect();
+    for id in ["HP001", "HP002", "HP003", "HP004", "HP005", "HP008", "HP015"] {
+        assert!(messages.iter().any(|m| m.starts_with(&format!("{id} "))), "{id}: {messages:?}");
+    }
+}
+
+#[test]
+fn policy_yaml_is_two_documents_with_the_same_content() {
+    let out = bin().arg("policy").assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap();
+    let json = policy_json(&[]);
+    assert_eq!(docs, json["items"].as_array().unwrap().clone());
+}
+
+#[test]
+fn policy_flags_change_the_output() {
+    let v = policy_json(&[
+        "--name",
+        "win-guard",
+        "--action",
+        "warn",
+        "--allow-namespace",
+        "kube-system",
+        "--allow-image-prefix",
+        "mcr.microsoft.com/",
+        "--allow-user",
+        "NT AUTHORITY\\SYSTEM",
+        "--namespace-selector",
+        "team=windows",
+    ]);
+    let (p, b) = (&v["items"][0], &v["items"][1]);
+    assert_eq!(
+        (p["metadata"]["name"].as_str(), b["spec"]["policyName"].as_str()),
+        (Some("win-guard"), Some("win-guard"))
+    );
+    assert_eq!(b["spec"]["validationActions"], serde_json::json!(["Warn"]));
+    assert_eq!(b["spec"]["matchResources"]["namespaceSelector"]["matchLabels"]["team"], "windows");
+    let text = p["spec"]["validations"].to_string();
+    for g in ["guardrail/namespace", "guardrail/image", "guardrail/user"] {
+        assert!(text.contains(g), "{g}");
+    }
+}
+
+#[test]
+fn policy_bad_flags_exit_2() {
+    for bad in [
+        &["policy", "--action", "Block"][..],
+        &["policy", "-o", "human"],
+        &["policy", "--name", "Not_A_Name"],
+        &["policy", "--namespace-selector", "novalue"],
+        &["policy", "--allow-user", ""],
+        &["policy", "--allow-namespace", " "],
+    ] {
+        let out = bin().args(bad).assert().code(2).get_output().clone();
+        assert!(out.stdout.is_empty(), "{bad:?}: nothing on stdout");
+        assert!(!out.stderr.is_empty(), "{bad:?}: says why");
+    }
+}

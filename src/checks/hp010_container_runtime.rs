@@ -59,6 +59,7 @@ win-node   Ready    <none>   v1.30.2   containerd://1.7.20
 "#,
     rank: 21,
     signatures: &[],
+    admission: &[],
     check,
 };
 

@@ -58,6 +58,7 @@ node is not supported). Upstream supports the three newest minor releases (1.34â
 "#,
     rank: 20,
     signatures: &[],
+    admission: &[],
     check,
 };
 

@@ -51,6 +51,7 @@ HostProcess containers (HP013), and pull `ltsc2022` images as well as `ltsc2025`
 "#,
     rank: 22,
     signatures: &[],
+    admission: &[],
     check,
 };
 

@@ -67,6 +67,7 @@ handler they use.
 "#,
     rank: 40,
     signatures: super::signatures::hp013::SIGNATURES,
+    admission: &[],
     check,
 };
 

@@ -66,6 +66,7 @@ absolute paths through the mount point are the safe form.
 "#,
     rank: 44,
     signatures: super::signatures::hp016::SIGNATURES,
+    admission: &[],
     check,
 };
 

@@ -81,6 +81,7 @@ containers:
 "#,
     rank: 42,
     signatures: super::signatures::hp017::SIGNATURES,
+    admission: &[],
     check,
 };
 

@@ -47,6 +47,7 @@ what HNS holds.
 "#,
     rank: 45,
     signatures: SIGNATURES,
+    admission: &[],
     check,
 };
 

@@ -65,6 +65,7 @@ then restart containerd (`Restart-Service containerd`).
 "#,
     rank: 23,
     signatures: super::signatures::hp024::SIGNATURES,
+    admission: &[],
     check,
 };
 

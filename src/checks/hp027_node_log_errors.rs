@@ -43,6 +43,7 @@ let the CNI DaemonSet write its configuration into `conf_dir`, remove stale HNS 
 "#,
     rank: 26,
     signatures: &[],
+    admission: &[],
     check,
 };
 
