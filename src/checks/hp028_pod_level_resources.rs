@@ -5,7 +5,7 @@ use k8s_openapi::api::core::v1::{PodSpec, ResourceRequirements};
 use super::containers::is_host_process;
 use super::evidence::{Observation, observations, with_evidence};
 use super::nodes::spec_node;
-use super::rule::Rule;
+use super::rule::{Admission, Rule};
 use super::scheduling::required_os;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{Snapshot, node_os};
@@ -77,6 +77,7 @@ spec:
 "#,
     rank: 15,
     signatures: &[],
+    admission: ADMISSION,
     check,
 };
 
@@ -92,6 +93,16 @@ fn is_rejection(o: &Observation<'_>) -> bool {
 }
 
 /// Requests or limits at pod level (what the kubelet checks).
+/// At admission, what `check` reports from a manifest: `spec.os.name: windows` with any
+/// `spec.resources`, or requests/limits on a pod that HostProcess or `kubernetes.io/os: windows`
+/// (nodeSelector, else every required affinity term, as `required_os`) places on Windows.
+pub const ADMISSION: &[Admission] = &[Admission {
+    expression: "!has(variables.spec.resources) || (variables.spec.?os.?name.orValue('') != 'windows' && (variables.spec.?os.?name.orValue('') == 'linux' || (size(variables.spec.resources.?requests.orValue({})) == 0 && size(variables.spec.resources.?limits.orValue({})) == 0) || !(variables.hostProcess || (('kubernetes.io/os' in variables.spec.?nodeSelector.orValue({})) ? variables.spec.nodeSelector['kubernetes.io/os'] == 'windows' : [variables.spec.?affinity.?nodeAffinity.?requiredDuringSchedulingIgnoredDuringExecution.?nodeSelectorTerms.orValue([]).map(t, t.?matchExpressions.orValue([]).filter(e, e.key == 'kubernetes.io/os' && e.operator == 'In' && size(e.?values.orValue([])) == 1).map(e, e.values[0]))].all(os, size(os) > 0 && os.all(t, size(t) > 0 && t[0] == os[0][0]) && os[0][0] == 'windows')))))",
+    host_process_only: false,
+    field: "resources",
+    fix: "move the requests and limits into each container's `resources` and remove `spec.resources`",
+}];
+
 fn has_budget(r: &ResourceRequirements) -> bool {
     r.requests.as_ref().is_some_and(|m| !m.is_empty()) || r.limits.as_ref().is_some_and(|m| !m.is_empty())
 }
