@@ -135,41 +135,9 @@ where
     super::pages::pipelined(kube, &url, lp, action, async { Ok(Vec::new()) }, step).await
 }
 
-/// Largest LIST page body read (a page of 5,000 pods is about 25 MB): a server that sends more
-/// (or never stops) ends the request with an error instead of exhausting memory.
-pub const MAX_PAGE_BYTES: usize = 1024 * 1024 * 1024;
-
 /// Items reserved at most from a page's `remainingItemCount`: the server's count sizes the list
 /// only up to this many (4 default pages); a longer list grows as it is read.
 pub const MAX_RESERVE_ITEMS: usize = 4 * PAGE as usize;
-
-/// A response body read up to a limit.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Body {
-    /// The whole body (at most the limit).
-    Whole(Vec<u8>),
-    /// The first `limit` bytes of a longer body; the rest was not read.
-    Cut(Vec<u8>),
-}
-
-/// Read a response body, at most `limit` bytes (it says whether there was more).
-pub async fn read_body(stream: impl futures::AsyncBufRead, limit: usize) -> std::io::Result<Body> {
-    use futures::{AsyncBufRead, AsyncBufReadExt};
-    let mut stream = std::pin::pin!(stream);
-    let mut body = Vec::new();
-    loop {
-        let chunk = stream.fill_buf().await?;
-        if chunk.is_empty() {
-            return Ok(Body::Whole(body));
-        }
-        let n = chunk.len().min(limit - body.len());
-        body.extend_from_slice(&chunk[..n]);
-        if n < chunk.len() {
-            return Ok(Body::Cut(body));
-        }
-        AsyncBufRead::consume(stream.as_mut(), n);
-    }
-}
 
 /// Decode one LIST page body (JSON): its items (as `L`, kept as `K` after [`slim`]) are
 /// appended to `out`; gives the continue token, if more pages follow. `limit` is the page size
@@ -267,11 +235,10 @@ mod page {
                         // the whole list once: this page is full, the rest follows. The count
                         // is the server's word: it sizes at most MAX_RESERVE_ITEMS.
                         if self.out.is_empty()
+                            && self.batches.is_none()
                             && let Some(rest) = meta.remaining_item_count.and_then(|n| usize::try_from(n).ok())
                         {
-                            if self.batches.is_none() {
-                                self.out.reserve_exact(reserve_for(rest, self.limit));
-                            }
+                            self.out.reserve_exact(reserve_for(rest, self.limit));
                         }
                         next = meta.continue_;
                     }
@@ -418,18 +385,6 @@ mod tests {
         assert_eq!(next.unwrap(), None, "an empty token is the last page");
         assert!(super::decode_page::<LeanPod, Pod>(br#"{"items": []} x"#, &mut out, 0).is_err());
         assert!(super::decode_page::<LeanPod, Pod>(b"\xff", &mut out, 0).is_err());
-    }
-
-    #[test]
-    fn a_body_longer_than_the_limit_is_cut_not_read_on() {
-        use super::{Body, read_body};
-        let read = |bytes: &'static [u8], limit| {
-            futures::executor::block_on(read_body(futures::io::BufReader::with_capacity(3, bytes), limit)).unwrap()
-        };
-        assert_eq!(read(b"0123456789", 10), Body::Whole(b"0123456789".to_vec()));
-        assert_eq!(read(b"0123456789", 4), Body::Cut(b"0123".to_vec()));
-        assert_eq!(read(b"0123456789", 0), Body::Cut(Vec::new()));
-        assert_eq!(read(b"", 0), Body::Whole(Vec::new()));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Everything that talks to the API server: the client from kubectl's flags, paginated LISTs,
 //! and the mapping of transport and API errors to the plugin's typed errors.
 
+pub mod body;
 pub mod client;
 pub mod collect;
 pub mod lean;

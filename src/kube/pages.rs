@@ -11,9 +11,13 @@ use std::future::Future;
 
 use kube::api::ListParams;
 
-use super::collect::{Body, MAX_PAGE_BYTES, read_body};
+use super::body::{Body, read_body};
 use super::{Action, Kube};
 use crate::error::{Error, Result};
+
+/// Largest LIST page body read (a page of 5,000 pods is about 25 MB): a server that sends more
+/// (or never stops) ends the request with an error instead of exhausting memory.
+pub const MAX_PAGE_BYTES: usize = 1024 * 1024 * 1024;
 
 /// What the head of a LIST body says about the next page.
 #[derive(Debug, PartialEq, Eq)]
