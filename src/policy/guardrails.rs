@@ -39,39 +39,41 @@ pub fn validations(o: &Options) -> Vec<Value> {
     let mut out = Vec::new();
     if !o.allow_namespaces.is_empty() {
         let allowed = o.allow_namespaces.join(", ");
-        out.push(json!({
-            "expression": format!("!variables.hostProcess || request.namespace in {}", cel_list(&o.allow_namespaces)),
-            "messageExpression": format!(
+        out.push(validation(
+            format!("!variables.hostProcess || request.namespace in {}", cel_list(&o.allow_namespaces)),
+            format!(
                 "'guardrail/namespace: HostProcess pods are not allowed in namespace ' + request.namespace + {}",
                 cel_string(&format!(" (allowed: {allowed}); fix: deploy it to an allowed namespace"))
             ),
-            "message": format!("guardrail/namespace: HostProcess pods are allowed only in namespaces {allowed}"),
-            "reason": "Forbidden",
-        }));
+            format!("guardrail/namespace: HostProcess pods are allowed only in namespaces {allowed}"),
+        ));
     }
     if !o.allow_image_prefixes.is_empty() {
         let allowed = o.allow_image_prefixes.join(", ");
-        out.push(json!({
-            "expression": "!variables.hostProcess || size(variables.imagesOutside) == 0",
-            "messageExpression": format!(
+        out.push(validation(
+            "!variables.hostProcess || size(variables.imagesOutside) == 0",
+            format!(
                 "'guardrail/image: HostProcess image \"' + variables.imagesOutside[0] + '\" does not start with an allowed prefix' + {}",
                 cel_string(&format!(" ({allowed}); fix: use an image from an allowed registry"))
             ),
-            "message": format!("guardrail/image: HostProcess images must start with one of {allowed}"),
-            "reason": "Forbidden",
-        }));
+            format!("guardrail/image: HostProcess images must start with one of {allowed}"),
+        ));
     }
     if !o.allow_users.is_empty() {
         let allowed = o.allow_users.join(", ");
-        out.push(json!({
-            "expression": "!variables.hostProcess || size(variables.usersOutside) == 0",
-            "messageExpression": format!(
+        out.push(validation(
+            "!variables.hostProcess || size(variables.usersOutside) == 0",
+            format!(
                 "'guardrail/user: runAsUserName \"' + variables.usersOutside[0] + '\" is not allowed for HostProcess containers' + {}",
                 cel_string(&format!(" (allowed: {allowed}; unset counts as \"\"); fix: run as an allowed account"))
             ),
-            "message": format!("guardrail/user: HostProcess containers must run as one of {allowed}"),
-            "reason": "Forbidden",
-        }));
+            format!("guardrail/user: HostProcess containers must run as one of {allowed}"),
+        ));
     }
     out
+}
+
+/// One guardrail validation: refused as `Forbidden`, its message naming the offending value.
+fn validation(expression: impl Into<String>, message_expression: String, message: String) -> serde_json::Value {
+    json!({"expression": expression.into(), "messageExpression": message_expression, "message": message, "reason": "Forbidden"})
 }
