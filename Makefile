@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help build release test test-unit lint rules-docs fmt demo dist krew-check bench fuzz fuzz-all clean ps-check
+.PHONY: help build release test test-unit lint rules-docs docs-examples fmt demo dist krew-check bench fuzz fuzz-all clean ps-check
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -28,6 +28,9 @@ lint: ## rustfmt and clippy, as CI runs them
 
 rules-docs: ## regenerate docs/rules/ (one page per rule, from the rule data; a test fails when stale)
 	UPDATE_RULE_DOCS=1 $(CARGO) test --test cli rule_pages_in_docs_are_current
+
+docs-examples: ## rewrite the `<!-- template: … -->` YAML blocks in docs/ and README.md (a test fails when stale)
+	UPDATE_DOCS_EXAMPLES=1 $(CARGO) test --test cli docs_examples_are_templates_or_lint_clean
 
 fmt: ## format the code
 	$(CARGO) fmt

@@ -126,6 +126,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Write a correct HostProcess manifest
     Template(TemplateArgs),
+    /// Print a ValidatingAdmissionPolicy (and binding) that refuses what `lint` calls an error
+    Policy(PolicyArgs),
     /// Delete throwaway pods left behind by `exec`
     Cleanup(CleanupArgs),
     /// Gather a support bundle: the cluster part and node-side evidence from Windows nodes
@@ -382,11 +384,13 @@ mod collect;
 mod cp;
 mod logs;
 mod pods;
+mod policy;
 pub use crate::flag_values::{MAX_CONCURRENCY, MAX_DURATION, parse_concurrency, parse_duration};
 pub use collect::CollectArgs;
 pub use cp::CpArgs;
 pub use logs::{LogsArgs, LogsVia};
 pub use pods::{NodeSelection, PodArgs};
+pub use policy::{PolicyAction, PolicyArgs, PolicyFormat};
 
 #[cfg(test)]
 mod tests {

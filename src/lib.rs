@@ -19,6 +19,7 @@ pub mod logging;
 pub mod node_facts;
 pub mod nodes;
 pub mod output;
+pub mod policy;
 pub mod snapshot;
 pub mod target;
 pub mod transfer;

@@ -110,6 +110,10 @@ pub struct Snapshot {
     /// Lookup tables built on first use, once the snapshot is filled (checks only read it).
     #[doc(hidden)]
     pub lookup: OnceLock<Lookup>,
+    /// The object refs of the pods and workloads, built on first use: apart from `lookup`, so
+    /// that [`Snapshot::set_pods`] rebuilds only what depends on the pods.
+    #[doc(hidden)]
+    pub specs_index: OnceLock<SpecIndex>,
 }
 
 /// Indexes over a filled snapshot, so that checks stay linear in the cluster's size.
@@ -118,7 +122,6 @@ pub struct Lookup {
     /// (kind, namespace, name) of the involved object → indexes into `events`, oldest first.
     events: HashMap<(String, Option<String>, String), Vec<usize>>,
     nodes: HashMap<String, usize>,
-    specs: SpecIndex,
     /// The containerd versions of the Windows nodes, sorted, without duplicates.
     windows_containerd: Vec<Version>,
     /// (namespace, pod, container) → index into `logs`.
@@ -206,8 +209,15 @@ impl Snapshot {
                 .enumerate()
                 .map(|(i, l)| ((l.namespace.clone(), l.pod.clone(), l.container.clone()), i))
                 .collect();
-            Lookup { events, nodes, specs: self.build_index(), windows_containerd, logs }
+            Lookup { events, nodes, windows_containerd, logs }
         })
+    }
+
+    /// Replace the pods (one page of them, for doctor live), keeping the lookup tables of the
+    /// other kinds; the workloads stay as they are. Gives the pods it held.
+    pub fn set_pods(&mut self, pods: Vec<Pod>) -> Vec<Pod> {
+        self.specs_index = OnceLock::new();
+        std::mem::replace(&mut self.pods, pods)
     }
 
     /// The containerd versions of the Windows nodes, sorted, without duplicates (computed once).
@@ -234,7 +244,7 @@ impl Snapshot {
     /// workload that is itself in the snapshot are still listed (live status lives there). Their
     /// object refs are built once per snapshot and shared by every rule.
     pub fn specs(&self) -> Vec<SpecRef<'_>> {
-        let index = &self.lookup().specs;
+        let index = self.specs_index.get_or_init(|| self.build_index());
         let mut out = Vec::with_capacity(self.pods.len() + self.workloads.len());
         for (pod, object) in self.pods.iter().zip(&index.pods) {
             if let Some(spec) = pod.spec.as_ref() {

@@ -2517,3 +2517,794 @@ fn c_sigint_during_a_large_cp_leaves_no_pod() {
     assert!(leftovers(&ns).is_empty(), "a pod was left");
     assert!(!c_node_dir("win-2019-a").join(&name).exists(), "no file on the node");
 }
+
+// ---- #16 docs examples ----
+
+mod docs_examples;
+
+/// Deletes the namespaces a docs test created (and so everything in them), on every path.
+struct GDocsNamespaces(Vec<String>);
+
+impl Drop for GDocsNamespaces {
+    fn drop(&mut self) {
+        for ns in &self.0 {
+            let _ = kubectl(&["delete", "namespace", ns, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
+        }
+    }
+}
+
+/// Kinds a docs example may create for real: namespaced objects (moved into the test's
+/// namespace) and Namespaces (renamed). Anything else, such as a cluster-wide admission policy
+/// another page shows, is only dry-run on the server, so a docs example can never change what
+/// other tests on the shared API server see.
+const G_DOCS_CREATED_KINDS: &[&str] = &[
+    "Pod",
+    "DaemonSet",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+    "PodTemplate",
+    "ConfigMap",
+    "Secret",
+    "ServiceAccount",
+    "Service",
+    "Role",
+    "RoleBinding",
+];
+
+/// One document of a docs example as JSON, moved into `ns` (a Namespace object is renamed to
+/// `ns_name` instead); true when it may be created for real.
+fn g_docs_object(doc: &str, ns: &str, ns_name: &str) -> (serde_json::Value, bool) {
+    let mut v: serde_json::Value = serde_saphyr::from_str(doc).expect("a docs example is YAML");
+    let kind = v["kind"].as_str().unwrap_or_default().to_string();
+    if kind == "Namespace" {
+        v["metadata"]["name"] = ns_name.into();
+        (v, true)
+    } else if G_DOCS_CREATED_KINDS.contains(&kind.as_str()) {
+        v["metadata"]["namespace"] = ns.into();
+        (v, true)
+    } else {
+        (v, false)
+    }
+}
+
+fn g_kubectl_create(obj: &serde_json::Value, extra: &[&str]) -> Output {
+    let mut args = vec!["create", "-f", "-", "-o", "name"];
+    args.extend_from_slice(extra);
+    kubectl_stdin(&args, &obj.to_string())
+}
+
+/// Every good whole-object example in docs/ and README.md (template output and unmarked blocks)
+/// is accepted by the API server as written, in a privileged namespace; the bad examples whose
+/// rule is API validation (HP001–HP005) are refused by it. Everything created is deleted.
+#[test]
+fn g_docs_examples_are_accepted_by_the_api_server() {
+    use docs_examples::Mark;
+    let id = std::process::id();
+    let ns = format!("g-docs-{id}");
+    let ns_object = format!("g-docs-ns-{id}");
+    let mut guard = GDocsNamespaces(vec![ns.clone()]);
+    namespace(&ns);
+    let (mut created, mut dry_run, mut refused, mut not_refusable) = (Vec::new(), 0, 0, 0);
+    for path in docs_examples::doc_files() {
+        for ex in docs_examples::examples(&path).unwrap_or_else(|e| panic!("{e}")) {
+            let at = ex.at();
+            match &ex.mark {
+                Mark::Template(_) | Mark::None => {
+                    for doc in docs_examples::documents(&ex.yaml) {
+                        let (obj, for_real) = g_docs_object(&doc, &ns, &ns_object);
+                        if !for_real {
+                            let out = g_kubectl_create(&obj, &["--dry-run=server"]);
+                            assert!(out.status.success(), "{at}: refused by the API server: {}", text(&out.stderr));
+                            dry_run += 1;
+                            continue;
+                        }
+                        if obj["kind"] == "Namespace" {
+                            guard.0.push(ns_object.clone());
+                        }
+                        let out = g_kubectl_create(&obj, &[]);
+                        assert!(out.status.success(), "{at}: refused by the API server: {}", text(&out.stderr));
+                        let name = text(&out.stdout).trim().to_string();
+                        assert!(!name.is_empty(), "{at}: kubectl printed no name");
+                        created.push((obj["kind"] != "Namespace", name, at.clone()));
+                    }
+                }
+                Mark::Bad(rules) if docs_examples::validation_messages(rules).is_some() => {
+                    for doc in docs_examples::documents(&ex.yaml) {
+                        let (obj, _) = g_docs_object(&doc, &ns, &ns_object);
+                        let out = g_kubectl_create(&obj, &["--dry-run=server"]);
+                        let err = text(&out.stderr);
+                        assert!(!out.status.success(), "{at}: the API server accepted a {rules:?} example");
+                        assert!(err.contains("is invalid"), "{at}: not refused by validation: {err}");
+                        for m in docs_examples::validation_messages(rules).unwrap() {
+                            assert!(err.contains(m), "{at}: the refusal does not say `{m}`: {err}");
+                        }
+                    }
+                    refused += 1;
+                }
+                Mark::Bad(rules) => {
+                    // Not API validation: the server takes it, the node fails it (why lint exists).
+                    for doc in docs_examples::documents(&ex.yaml) {
+                        let (obj, _) = g_docs_object(&doc, &ns, &ns_object);
+                        let out = g_kubectl_create(&obj, &["--dry-run=server"]);
+                        assert!(
+                            out.status.success(),
+                            "{at}: the API server refuses this {rules:?} example: add the rule to REFUSED_BY_VALIDATION? {}",
+                            text(&out.stderr)
+                        );
+                    }
+                    not_refusable += 1;
+                }
+                Mark::Fragment => {}
+            }
+        }
+    }
+    eprintln!(
+        "docs examples: {} objects created, {dry_run} accepted by a server dry-run (kinds not created for real), \
+         {refused} bad examples refused by validation, {not_refusable} bad examples the API server accepts (node-side failures)",
+        created.len()
+    );
+    assert!(created.len() >= 3, "the guide's pod, DaemonSet and Namespace: {created:?}");
+    assert!(refused >= 3, "the guide's HP002/HP004/HP005 examples");
+    // Delete what was created, namespaced objects first, and check that nothing is left.
+    for (namespaced, name, at) in created.iter().filter(|c| c.0).chain(created.iter().filter(|c| !c.0)) {
+        let mut args = vec!["delete", name.as_str(), "--cascade=foreground", "--wait=true", "--timeout=120s"];
+        if *namespaced {
+            args.extend(["-n", ns.as_str()]);
+        }
+        let out = kubectl(&args);
+        assert!(out.status.success(), "{at}: delete {name}: {}", text(&out.stderr));
+    }
+    let out = kubectl(&["-n", &ns, "get", "pods,daemonsets", "-o", "name"]);
+    assert!(out.status.success() && text(&out.stdout).trim().is_empty(), "left behind: {}", text(&out.stdout));
+    drop(guard);
+    for n in [&ns, &ns_object] {
+        let out = kubectl(&["get", "namespace", n, "--ignore-not-found", "-o", "name"]);
+        assert!(text(&out.stdout).trim().is_empty(), "namespace {n} left behind");
+    }
+}
+
+// ---- #15 paged doctor ----
+
+/// doctor checks pods page by page and keeps only what a second run needs: a page of one pod,
+/// unpaged and the default page give the same findings (logs on), and so do `pod/NAME` and a
+/// workload target on a scenario.
+#[test]
+fn doctor_gives_the_same_findings_whatever_the_page_size() {
+    let one = doctor_json(&["-A", "--chunk-size", "1"]);
+    let unpaged = doctor_json(&["-A", "--chunk-size", "0"]);
+    let default = doctor_json(&["-A"]);
+    // In output order: the order is part of what must not change.
+    let ordered = |v: &serde_json::Value| -> Vec<String> {
+        let keep = comparable(v);
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {} {} {} {}", f["rule"], f["object"], f["container"], f["node"], f["message"]))
+            .filter(|l| keep.contains(l))
+            .collect()
+    };
+    let (a, b, c) = (ordered(&one), ordered(&unpaged), ordered(&default));
+    assert!(a.iter().any(|l| l.contains("HP019")), "the scenarios' crash loops: {a:?}");
+    assert_eq!(a, b, "--chunk-size 1 and unpaged differ");
+    assert_eq!(b, c, "unpaged and the default page size differ");
+    // A healthy pod named as a target is found, though no page keeps healthy pods.
+    let healthy = kubectl(&["get", "pods", "-n", "sc-healthy", "-o", "jsonpath={.items[0].metadata.name}"]);
+    let name = text(&healthy.stdout);
+    assert!(!name.is_empty(), "no pod in sc-healthy");
+    let out =
+        plugin().args(["doctor", "-n", "sc-healthy", "--chunk-size", "1", &format!("pod/{name}")]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+// ---- #16 rules for today's Kubernetes and Windows (helper R) ----
+
+/// HP028 against the real API server: `spec.os.name: windows` with pod-level resources is
+/// refused with the message the rule quotes; without `spec.os` the API server admits the
+/// HostProcess DaemonSet (its pods fail at the kubelet), and lint reports both as errors.
+#[test]
+fn hp028_api_server_refuses_windows_pod_level_resources_as_lint_says() {
+    let ns = namespace("r-hp028");
+    let fixture = |f: &str| {
+        std::fs::read_to_string(repo().join("tests/fixtures/issue16").join(f))
+            .unwrap()
+            .replace("namespace: default", &format!("namespace: {ns}"))
+    };
+    let refused = kubectl_stdin(
+        &["-n", &ns, "apply", "--dry-run=server", "-f", "-"],
+        &fixture("hp028-windows-os-pod-resources.yaml"),
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("spec.resources: Forbidden: may not be set for a windows pod"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let admitted = kubectl_stdin(
+        &["-n", &ns, "apply", "--dry-run=server", "-f", "-"],
+        &fixture("hp028-hostprocess-pod-resources.yaml"),
+    );
+    assert!(admitted.status.success(), "{}", text(&admitted.stderr));
+    for f in ["hp028-windows-os-pod-resources.yaml", "hp028-hostprocess-pod-resources.yaml"] {
+        let out = plugin()
+            .args(["lint", "-o", "json", "-f"])
+            .arg(repo().join("tests/fixtures/issue16").join(f))
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let hp028: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "HP028").collect();
+        assert_eq!(hp028.len(), 1, "{f}: {v:#}");
+        assert_eq!(hp028[0]["severity"], "error", "{f}");
+    }
+    let _ = kubectl(&["delete", "namespace", &ns, "--wait=false"]);
+}
+
+// ---- #16 policy ----
+// `policy` applied to the local API server. Everything cluster-wide these tests create (the
+// policies, their bindings, the test CRD) is bound to or only used in this helper's own `p-…`
+// namespaces, named per process, and deleted by a drop guard (also when an assertion fails).
+
+/// Deletes what a test created, on every path.
+struct PCleanup(Vec<Vec<String>>);
+
+impl Drop for PCleanup {
+    fn drop(&mut self) {
+        for what in self.0.iter().rev() {
+            let mut args = vec!["delete", "--ignore-not-found", "--wait=false"];
+            args.extend(what.iter().map(String::as_str));
+            let _ = kubectl(&args);
+        }
+    }
+}
+
+impl PCleanup {
+    fn add(&mut self, what: &[&str]) {
+        self.0.push(what.iter().map(|s| s.to_string()).collect());
+    }
+}
+
+/// `policy ARGS -o json` → the policy and the binding.
+fn p_policy(args: &[&str]) -> (serde_json::Value, serde_json::Value) {
+    let out = plugin().arg("policy").args(args).args(["-o", "json"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (list["items"][0].clone(), list["items"][1].clone())
+}
+
+/// Create (or keep) a privileged namespace carrying `label`, deleted by `guard`.
+fn p_namespace(name: &str, label: &str, guard: &mut PCleanup) -> String {
+    guard.add(&["namespace", name]);
+    let ns = namespace(name);
+    let out = kubectl(&["label", "--overwrite", "namespace", &ns, label]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    ns
+}
+
+fn p_apply(objects: &[&serde_json::Value], guard: &mut PCleanup) {
+    for o in objects {
+        let kind = o["kind"].as_str().unwrap().to_ascii_lowercase();
+        let name = o["metadata"]["name"].as_str().unwrap().to_string();
+        guard.add(&[&kind, &name]);
+    }
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects});
+    let out = kubectl_stdin(&["apply", "-f", "-"], &list.to_string());
+    assert!(out.status.success(), "kubectl apply: {}", text(&out.stderr));
+}
+
+/// `kubectl create --dry-run=server` of one object: (admitted, stderr).
+fn p_submit(ns: &str, object: &serde_json::Value) -> (bool, String) {
+    // Unknown fields (a real manifest has `configMap.item`) are the schema's business, not a rule's:
+    // the server warns about them and drops them.
+    let out =
+        kubectl_stdin(&["create", "--dry-run=server", "--validate=warn", "-n", ns, "-f", "-"], &object.to_string());
+    (out.status.success(), text(&out.stderr))
+}
+
+/// The rule or guardrail ids a refusal (Deny) or the warnings (Warn) of a policy name.
+fn p_ids(stderr: &str) -> BTreeSet<String> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let rest = l
+                .split_once("ValidatingAdmissionPolicy '")
+                .and_then(|(_, r)| r.split_once("denied request: ").or_else(|| r.split_once("': ")))?
+                .1;
+            let rest = rest.split_once("': ").map_or(rest, |(_, r)| r);
+            Some(rest.split([' ', ':']).next()?.to_string())
+        })
+        .collect()
+}
+
+/// Poll until `ready` holds for a submission (policies take effect a moment after creation).
+fn p_wait_effective(ns: &str, object: &serde_json::Value, ready: impl Fn(bool, &str) -> bool) {
+    let start = Instant::now();
+    loop {
+        let (ok, err) = p_submit(ns, object);
+        if ready(ok, &err) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "policy not in effect after 60 s: {err}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+const P_KINDS: &[&str] =
+    &["Pod", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet", "Job", "CronJob", "ReplicationController"];
+
+/// Every Kubernetes object with a pod spec in a file: YAML documents, JSON, or a stream of JSON
+/// documents (`kubectl cluster-info dump`); Lists are flattened.
+fn p_objects_in(path: &Path, out: &mut Vec<(String, serde_json::Value)>) {
+    let Ok(text) = std::fs::read_to_string(path) else { return };
+    let name = path.strip_prefix(repo()).unwrap_or(path).display().to_string();
+    let mut docs: Vec<serde_json::Value> = Vec::new();
+    if name.ends_with(".yaml") || name.ends_with(".yml") {
+        docs = serde_saphyr::from_multiple(&text).unwrap_or_default();
+    } else {
+        let mut rest = text.as_str();
+        while !rest.trim().is_empty() {
+            let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<serde_json::Value>();
+            match stream.next() {
+                Some(Ok(v)) => {
+                    docs.push(v);
+                    rest = &rest[stream.byte_offset()..];
+                }
+                _ => match rest[1..].find("\n{") {
+                    Some(i) => rest = &rest[i + 2..],
+                    None => break,
+                },
+            }
+        }
+    }
+    fn flatten(v: serde_json::Value, name: &str, out: &mut Vec<(String, serde_json::Value)>) {
+        if let Some(items) = v.get("items").and_then(|i| i.as_array()) {
+            // `kubectl get -o json` and cluster-info dump leave kind and apiVersion off the items.
+            let kind = v["kind"].as_str().and_then(|k| k.strip_suffix("List")).unwrap_or("");
+            let api = match kind {
+                "Pod" | "ReplicationController" => "v1",
+                "Job" | "CronJob" => "batch/v1",
+                _ => "apps/v1",
+            };
+            for mut i in items.clone() {
+                if i.get("kind").is_none() && P_KINDS.contains(&kind) {
+                    i["kind"] = kind.into();
+                    i["apiVersion"] = api.into();
+                }
+                flatten(i, name, out);
+            }
+        } else if v["kind"].as_str().is_some_and(|k| P_KINDS.contains(&k)) && v.get("spec").is_some() {
+            out.push((name.to_string(), v));
+        }
+    }
+    for d in docs {
+        flatten(d, &name, out);
+    }
+}
+
+fn p_walk(dir: &Path, out: &mut Vec<(String, serde_json::Value)>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            p_walk(&p, out);
+        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+            || p.file_name().is_some_and(|n| n == "dump.txt")
+        {
+            p_objects_in(&p, out);
+        }
+    }
+}
+
+/// The object as a new one of this test: its kind, apiVersion and spec; a fresh name; no
+/// status. For Pods, what other admission plugins refuse in a foreign namespace goes (the
+/// ServiceAccount, the priority class, a RuntimeClass the cluster does not have), as does the
+/// node binding.
+fn p_sanitize(v: &serde_json::Value, name: &str) -> serde_json::Value {
+    let mut spec = v["spec"].clone();
+    if v["kind"] == "Pod" {
+        let s = spec.as_object_mut().unwrap();
+        for f in [
+            "serviceAccountName",
+            "serviceAccount",
+            "priority",
+            "priorityClassName",
+            "preemptionPolicy",
+            "nodeName",
+            "runtimeClassName",
+        ] {
+            s.remove(f);
+        }
+    }
+    if v["kind"] == "Job" {
+        let s = spec.as_object_mut().unwrap();
+        s.remove("selector");
+        s.remove("manualSelector");
+        if let Some(l) = s.get_mut("template").and_then(|t| t["metadata"]["labels"].as_object_mut()) {
+            l.retain(|k, _| !k.contains("controller-uid") && k != "job-name" && k != "batch.kubernetes.io/job-name");
+        }
+    }
+    serde_json::json!({"apiVersion": v["apiVersion"], "kind": v["kind"], "metadata": {"name": name}, "spec": spec})
+}
+
+/// The pod spec of an object.
+fn p_pod_spec(v: &serde_json::Value) -> serde_json::Value {
+    match v["kind"].as_str() {
+        Some("Pod") => v["spec"].clone(),
+        Some("CronJob") => v["spec"]["jobTemplate"]["spec"]["template"]["spec"].clone(),
+        _ => v["spec"]["template"]["spec"].clone(),
+    }
+}
+
+const P_GROUP: &str = "p-policy.hostprocess.test";
+
+/// The pod spec wrapped in the test's schemaless kind: the API server's own validation does not
+/// look inside, so the policy's CEL decides alone (the server validates HP001–HP005 itself
+/// before admission, so real objects never reach the policy with those errors).
+fn p_probe(v: &serde_json::Value, name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": format!("{P_GROUP}/v1"),
+        "kind": "SpecProbe",
+        "metadata": {"name": name},
+        "spec": {"template": {"spec": p_pod_spec(v)}},
+    })
+}
+
+/// Which rules the API server validates itself (before admission): `validateWindowsHostProcessPod`,
+/// `validateWindows`/`validateLinux` and the runAsUserName syntax.
+const P_SERVER_VALIDATED: &[&str] = &["HP001", "HP002", "HP003", "HP004", "HP005"];
+
+#[derive(Debug, Default, Clone)]
+struct PRow {
+    source: String,
+    kind: String,
+    lint: BTreeSet<String>,
+    real: String,
+    probe_refused: BTreeSet<String>,
+    probe_warned: BTreeSet<String>,
+    problems: Vec<String>,
+}
+
+#[test]
+fn p_policy_admission_agrees_with_lint() {
+    let pid = std::process::id();
+    let mut guard = PCleanup(vec![]);
+    // The schemaless kind the probes use.
+    let crd_name = format!("specprobes.{P_GROUP}");
+    let crd = serde_json::json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": crd_name},
+        "spec": {"group": P_GROUP, "scope": "Namespaced",
+            "names": {"plural": "specprobes", "singular": "specprobe", "kind": "SpecProbe", "listKind": "SpecProbeList"},
+            "versions": [{"name": "v1", "served": true, "storage": true,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]},
+    });
+    guard.add(&["customresourcedefinition", &crd_name]);
+    let out = kubectl_stdin(&["apply", "-f", "-"], &crd.to_string());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = kubectl(&["wait", "--for=condition=Established", "--timeout=60s", &format!("crd/{crd_name}")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // Two policies from the same rule data: Deny (the refusal names the first failed rule) and
+    // Warn (a warning per failed rule), each bound only to its own namespace.
+    let deny_name = format!("p-parity-deny-{pid}");
+    let warn_name = format!("p-parity-warn-{pid}");
+    let deny_ns = p_namespace(&deny_name, &format!("p-policy={deny_name}"), &mut guard);
+    let warn_ns = p_namespace(&warn_name, &format!("p-policy={warn_name}"), &mut guard);
+    let probe_rule = serde_json::json!({"apiGroups": [P_GROUP], "apiVersions": ["v1"],
+        "operations": ["CREATE", "UPDATE"], "resources": ["specprobes"]});
+    for (name, action) in [(&deny_name, "Deny"), (&warn_name, "Warn")] {
+        let (mut p, b) =
+            p_policy(&["--name", name, "--action", action, "--namespace-selector", &format!("p-policy={name}")]);
+        assert_eq!(b["spec"]["validationActions"][0], action);
+        p["spec"]["matchConstraints"]["resourceRules"].as_array_mut().unwrap().push(probe_rule.clone());
+        p_apply(&[&p, &b], &mut guard);
+    }
+
+    // Every object of the fixtures and the corpus, plus my own per-rule fixtures.
+    let mut found = Vec::new();
+    p_walk(&repo().join("tests/fixtures"), &mut found);
+    p_walk(&repo().join("tests/corpus"), &mut found);
+    let mut seen = BTreeSet::new();
+    let mut objects: Vec<(String, serde_json::Value)> = Vec::new();
+    for (source, v) in found {
+        let o = p_sanitize(&v, "x");
+        if seen.insert(o.to_string()) {
+            let name = format!("o{}", objects.len());
+            let original = v["metadata"]["name"].as_str().unwrap_or("?").to_string();
+            objects.push((format!("{source} {original}"), p_sanitize(&v, &name)));
+        }
+    }
+    let policy_fixtures = objects.iter().filter(|(s, _)| s.contains("fixtures/policy/")).count();
+    assert!(policy_fixtures >= 11 && objects.len() > 30, "{policy_fixtures} of {}", objects.len());
+
+    // lint, once, over all of them.
+    let dir = tempfile::tempdir().unwrap();
+    for (_, o) in &objects {
+        let file = dir.path().join(format!("{}.json", o["metadata"]["name"].as_str().unwrap()));
+        std::fs::write(file, serde_json::to_string_pretty(o).unwrap()).unwrap();
+    }
+    let out = plugin()
+        .args(["lint", "-R", "-f", dir.path().to_str().unwrap(), "-o", "json", "--exit-zero"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let static_ids: BTreeSet<String> = kubectl_hostprocess::policy::rules().iter().map(|r| r.id.to_string()).collect();
+    let lint_errors = |name: &str| -> BTreeSet<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error" && f["object"]["name"] == name)
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .filter(|r| static_ids.contains(r))
+            .collect()
+    };
+
+    // In effect?
+    let bad = objects.iter().find(|(s, _)| s.contains("hp001-pod-no-host-network.yaml")).unwrap().1.clone();
+    p_wait_effective(&deny_ns, &p_probe(&bad, "ready"), |ok, err| !ok && err.contains("HP001"));
+    p_wait_effective(&warn_ns, &p_probe(&bad, "ready"), |ok, err| ok && err.contains("HP001"));
+
+    let check = |(source, o): &(String, serde_json::Value)| -> PRow {
+        let name = o["metadata"]["name"].as_str().unwrap();
+        let lint = lint_errors(name);
+        let mut row = PRow {
+            source: source.clone(),
+            kind: o["kind"].as_str().unwrap().into(),
+            lint: lint.clone(),
+            ..PRow::default()
+        };
+        let mut problem = |p: String| row.problems.push(p);
+        // The real object.
+        let (ok, err) = p_submit(&deny_ns, o);
+        // HP028 too, for a spec that declares `os.name: windows` (kubernetes#133046).
+        let os_windows = p_pod_spec(o)["os"]["name"] == "windows";
+        let server = lint.iter().any(|r| P_SERVER_VALIDATED.contains(&r.as_str()) || (r == "HP028" && os_windows));
+        let refused = p_ids(&err);
+        row.real = if ok {
+            "admitted".into()
+        } else if refused.is_empty() {
+            format!(
+                "refused by the API server's validation: {}",
+                err.lines().next().unwrap_or("").chars().take(160).collect::<String>()
+            )
+        } else {
+            format!("refused by the policy: {}", refused.iter().cloned().collect::<Vec<_>>().join(","))
+        };
+        if ok != lint.is_empty() {
+            problem(format!("real object: admitted={ok} but lint errors {lint:?}: {err}"));
+        }
+        if !ok && refused.is_empty() && !server {
+            problem(format!("refused, not by the policy, without a server-validated lint error: {err}"));
+        }
+        if !ok && !refused.is_empty() && (server || !refused.is_subset(&lint)) {
+            problem(format!("policy refused {refused:?}, lint {lint:?}"));
+        }
+        if server && (ok || !refused.is_empty()) {
+            problem(format!("lint {lint:?} is validated by the API server, which should refuse first: {err}"));
+        }
+        if !server {
+            let (ok, err) = p_submit(&warn_ns, o);
+            let warned = p_ids(&err);
+            if !ok || warned != lint {
+                problem(format!("real object, Warn: admitted={ok}, warned {warned:?}, lint {lint:?}: {err}"));
+            }
+        }
+        // The probe: the policy alone.
+        let probe = p_probe(o, name);
+        let (ok, err) = p_submit(&deny_ns, &probe);
+        row.probe_refused = p_ids(&err);
+        if ok != lint.is_empty() || row.probe_refused.len() > 1 || !row.probe_refused.is_subset(&lint) {
+            problem(format!("probe, Deny: admitted={ok}, refused {:?}, lint {lint:?}: {err}", row.probe_refused));
+        }
+        let (ok, err) = p_submit(&warn_ns, &probe);
+        row.probe_warned = p_ids(&err);
+        if !ok || row.probe_warned != lint {
+            problem(format!("probe, Warn: admitted={ok}, warned {:?}, lint {lint:?}: {err}", row.probe_warned));
+        }
+        row
+    };
+    let rows: Vec<PRow> = std::thread::scope(|s| {
+        let chunks: Vec<_> = objects.chunks(objects.len().div_ceil(4)).collect();
+        let handles: Vec<_> =
+            chunks.into_iter().map(|c| s.spawn(move || c.iter().map(check).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+
+    // `template pod` and `template daemonset` are admitted.
+    for kind in ["pod", "daemonset"] {
+        let out = plugin().args(["template", kind]).output().unwrap();
+        let v: serde_json::Value = serde_saphyr::from_str(&text(&out.stdout)).unwrap();
+        let o = p_sanitize(&v, &format!("template-{kind}"));
+        let (ok, err) = p_submit(&deny_ns, &o);
+        assert!(ok && p_ids(&err).is_empty(), "template {kind}: {err}");
+        let (ok, err) = p_submit(&warn_ns, &p_probe(&o, &format!("template-{kind}")));
+        assert!(ok && p_ids(&err).is_empty(), "template {kind} probe: {err}");
+    }
+
+    // The parity table.
+    eprintln!("\nsource | kind | lint errors (static rules) | real object | policy alone: Deny names / Warn lists");
+    for r in &rows {
+        eprintln!(
+            "{} | {} | {} | {} | {} / {}",
+            r.source,
+            r.kind,
+            r.lint.iter().cloned().collect::<Vec<_>>().join(","),
+            r.real,
+            r.probe_refused.iter().cloned().collect::<Vec<_>>().join(","),
+            r.probe_warned.iter().cloned().collect::<Vec<_>>().join(","),
+        );
+    }
+    let refused = rows.iter().filter(|r| !r.lint.is_empty()).count();
+    eprintln!("{} objects: {refused} refused, {} admitted", rows.len(), rows.len() - refused);
+    let covered: BTreeSet<String> = rows.iter().flat_map(|r| r.probe_warned.iter().cloned()).collect();
+    assert_eq!(covered, static_ids, "every static rule is refused by at least one fixture");
+    let problems: Vec<String> =
+        rows.iter().flat_map(|r| r.problems.iter().map(move |p| format!("{}: {p}", r.source))).collect();
+    assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// `template pod` output as an object, with `extra` flags.
+fn p_template_pod(name: &str, extra: &[&str]) -> serde_json::Value {
+    let out = plugin().args(["template", "pod", "--name", name]).args(extra).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut v: serde_json::Value = serde_saphyr::from_str(&text(&out.stdout)).unwrap();
+    v["metadata"].as_object_mut().unwrap().remove("namespace");
+    v
+}
+
+#[test]
+fn p_policy_guardrails_refuse_outside_the_lists_and_stay_within_cel_cost() {
+    let pid = std::process::id();
+    let mut guard = PCleanup(vec![]);
+    let name = format!("p-guard-{pid}");
+    let label = format!("p-policy={name}");
+    let inside = p_namespace(&format!("p-guard-in-{pid}"), &label, &mut guard);
+    let outside = p_namespace(&format!("p-guard-out-{pid}"), &label, &mut guard);
+    let (p, b) = p_policy(&[
+        "--name",
+        &name,
+        "--namespace-selector",
+        &label,
+        "--allow-namespace",
+        &inside,
+        "--allow-namespace",
+        "kube-system",
+        "--allow-image-prefix",
+        "mcr.microsoft.com/oss/kubernetes/",
+        "--allow-image-prefix",
+        "registry.example.com/hpc/",
+        "--allow-user",
+        "NT AUTHORITY\\SYSTEM",
+        "--allow-user",
+        "hpc-operators",
+    ]);
+    p_apply(&[&p, &b], &mut guard);
+    let good = p_template_pod("good", &[]);
+    p_wait_effective(&outside, &good, |ok, err| !ok && err.contains("guardrail/namespace"));
+
+    let cases: Vec<(&str, &str, serde_json::Value, Option<&str>)> = vec![
+        ("inside every list", &inside, good.clone(), None),
+        ("an allowed group, any case", &inside, p_template_pod("group", &["--run-as", "group:HPC-Operators"]), None),
+        ("namespace outside the list", &outside, good.clone(), Some("guardrail/namespace")),
+        (
+            "image outside the prefixes",
+            &inside,
+            p_template_pod("image", &["--image", "docker.io/library/agent:1"]),
+            Some("guardrail/image"),
+        ),
+        (
+            "account outside the list",
+            &inside,
+            p_template_pod("user", &["--run-as", "localservice"]),
+            Some("guardrail/user"),
+        ),
+    ];
+    for (what, ns, object, want) in &cases {
+        let (ok, err) = p_submit(ns, object);
+        match want {
+            None => assert!(ok, "{what}: {err}"),
+            Some(id) => {
+                assert!(!ok, "{what}: admitted");
+                assert_eq!(p_ids(&err), BTreeSet::from([id.to_string()]), "{what}: {err}");
+                let value = match *id {
+                    "guardrail/namespace" => outside.as_str(),
+                    "guardrail/image" => "\"docker.io/library/agent:1\"",
+                    _ => "\"NT AUTHORITY\\Local service\"",
+                };
+                assert!(err.contains(value), "{what}: the message names {value}: {err}");
+            }
+        }
+    }
+    // A pod that is no HostProcess pod is not the guardrails' business.
+    let plain = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "plain"},
+        "spec": {"containers": [{"name": "c", "image": "docker.io/library/busybox:1.36"}]}});
+    let (ok, err) = p_submit(&outside, &plain);
+    assert!(ok, "{err}");
+
+    // UPDATE: a spec change is checked, a metadata-only change is not, so an object that existed
+    // before the policy keeps working. The DaemonSet is created before its namespace is bound.
+    let late = format!("p-guard-late-{pid}");
+    guard.add(&["namespace", &late]);
+    namespace(&late);
+    let ds = {
+        let out = plugin()
+            .args(["template", "daemonset", "--name", "p-update", "--image", "docker.io/library/agent:1"])
+            .output()
+            .unwrap();
+        let mut v: serde_json::Value = serde_saphyr::from_str(&text(&out.stdout)).unwrap();
+        v["metadata"].as_object_mut().unwrap().remove("namespace");
+        v
+    };
+    let out = kubectl_stdin(&["create", "-n", &late, "-f", "-"], &ds.to_string());
+    assert!(out.status.success(), "created while unbound: {}", text(&out.stderr));
+    let out = kubectl(&["label", "--overwrite", "namespace", &late, &label]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let start = Instant::now();
+    for n in 2.. {
+        let patch = format!(
+            r#"{{"spec":{{"template":{{"spec":{{"containers":[{{"name":"p-update","image":"docker.io/library/agent:{n}"}}]}}}}}}}}"#
+        );
+        let out = kubectl(&["-n", &late, "patch", "daemonset", "p-update", "--type=strategic", "-p", &patch]);
+        if !out.status.success() {
+            assert!(text(&out.stderr).contains("guardrail/namespace"), "{}", text(&out.stderr));
+            break;
+        }
+        // Bound only once the binding sees the namespace's new label.
+        assert!(start.elapsed() < Duration::from_secs(60), "a spec change is never checked");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let out = kubectl(&["-n", &late, "label", "daemonset", "p-update", "team=windows"]);
+    assert!(out.status.success(), "a label change is not checked: {}", text(&out.stderr));
+
+    // The worst case for the CEL cost: many containers, volumes and mounts, every guardrail on.
+    let worst = |pipes: bool| {
+        let mut v = p_template_pod("worst", &[]);
+        let spec = v["spec"].as_object_mut().unwrap();
+        let volumes: Vec<serde_json::Value> = (0..200)
+            .map(|i| {
+                let path = if pipes { format!("\\\\.\\pipe\\p{i}") } else { format!("C:\\data\\v{i}") };
+                serde_json::json!({"name": format!("v{i}"), "hostPath": {"path": path}})
+            })
+            .collect();
+        let c0 = spec["containers"][0].clone();
+        let containers: Vec<serde_json::Value> = (0..60)
+            .map(|i| {
+                let mut c = c0.clone();
+                c["name"] = format!("c{i}").into();
+                c["volumeMounts"] = (0..100)
+                    .map(|j| serde_json::json!({"name": format!("v{}", (i + j) % 200), "mountPath": format!("C:\\m\\{j}")}))
+                    .collect();
+                c["env"] = (0..50).map(|j| serde_json::json!({"name": format!("E{j}"), "value": "x"})).collect();
+                c
+            })
+            .collect();
+        spec.insert("volumes".into(), volumes.into());
+        spec.insert("containers".into(), containers.clone().into());
+        spec.insert(
+            "initContainers".into(),
+            containers
+                .into_iter()
+                .take(20)
+                .map(|mut c| {
+                    c["name"] = format!("init-{}", c["name"].as_str().unwrap()).into();
+                    c
+                })
+                .collect::<Vec<_>>()
+                .into(),
+        );
+        v
+    };
+    let (ok, err) = p_submit(&inside, &worst(false));
+    assert!(ok && !err.contains("cost"), "80 containers x 100 mounts, 200 volumes: {err}");
+    let (ok, err) = p_submit(&inside, &worst(true));
+    assert!(
+        !ok && p_ids(&err) == BTreeSet::from(["HP015".to_string()]),
+        "refused by HP015, not by a cost limit: {err}"
+    );
+    assert!(!err.contains("cost"), "{err}");
+}

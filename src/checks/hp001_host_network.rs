@@ -1,7 +1,7 @@
 //! HP001 host-network-required.
 
 use super::containers::host_process_specs;
-use super::rule::Rule;
+use super::rule::{Admission, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 
@@ -49,8 +49,17 @@ spec:
 "#,
     rank: 10,
     signatures: &[],
+    admission: ADMISSION,
     check,
 };
+
+/// At admission (`policy`): a HostProcess spec without `hostNetwork: true`.
+pub const ADMISSION: &[Admission] = &[Admission {
+    expression: "variables.spec.?hostNetwork.orValue(false) == true",
+    host_process_only: true,
+    field: "hostNetwork",
+    fix: "add `hostNetwork: true` to the pod spec",
+}];
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     for spec in host_process_specs(snapshot) {

@@ -5,7 +5,7 @@ use super::containers::{
 };
 use super::evidence::{join_quoted, observations, with_evidence};
 use super::nodes::{node_kubelet, spec_node};
-use super::rule::Rule;
+use super::rule::{Admission, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{Snapshot, Source};
 use crate::version::Version;
@@ -74,8 +74,17 @@ Move work that must not be privileged into a separate pod.
 "#,
     rank: 11,
     signatures: &[],
+    admission: ADMISSION,
     check,
 };
+
+/// At admission (`policy`): a container of a HostProcess spec whose effective hostProcess is false.
+pub const ADMISSION: &[Admission] = &[Admission {
+    expression: "variables.containers.all(c, c.?securityContext.?windowsOptions.?hostProcess.orValue(variables.podHostProcess) == true)",
+    host_process_only: true,
+    field: "containers[*].securityContext.windowsOptions.hostProcess",
+    fix: "set `hostProcess: true` once in the pod's securityContext.windowsOptions, or move the other containers into a separate pod",
+}];
 
 /// Texts that mean the node or the API server refused a mixed pod.
 const MIXED: &[&str] = &[

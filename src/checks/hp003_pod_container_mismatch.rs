@@ -2,7 +2,7 @@
 
 use super::containers::{container_windows_options, containers, pod_host_process};
 use super::evidence::{observations, with_evidence};
-use super::rule::Rule;
+use super::rule::{Admission, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 
@@ -52,8 +52,17 @@ spec:
 "#,
     rank: 12,
     signatures: &[],
+    admission: ADMISSION,
     check,
 };
+
+/// At admission (`policy`): a container's hostProcess that differs from the pod's.
+pub const ADMISSION: &[Admission] = &[Admission {
+    expression: "!variables.spec.?securityContext.?windowsOptions.?hostProcess.hasValue() || variables.containers.all(c, !c.?securityContext.?windowsOptions.?hostProcess.hasValue() || c.securityContext.windowsOptions.hostProcess == variables.spec.securityContext.windowsOptions.hostProcess)",
+    host_process_only: false,
+    field: "containers[*].securityContext.windowsOptions.hostProcess",
+    fix: "set hostProcess only once, in the pod's securityContext.windowsOptions, and remove it from the containers",
+}];
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     for spec in snapshot.specs() {

@@ -2,7 +2,7 @@
 
 use super::containers::{containers, is_host_process};
 use super::evidence::{observations, with_evidence};
-use super::rule::Rule;
+use super::rule::{Admission, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 
@@ -71,8 +71,27 @@ spec:
 "#,
     rank: 13,
     signatures: &[],
+    admission: ADMISSION,
     check,
 };
+
+/// At admission (`policy`): windowsOptions in a Linux pod; a Linux-only field in a pod that
+/// declares `os.name: windows` (the list of `linux_only_fields`). Without `spec.os` the rule only
+/// warns, so admission lets it pass.
+pub const ADMISSION: &[Admission] = &[
+    Admission {
+        expression: "variables.spec.?os.?name.orValue('') != 'linux' || (!variables.spec.?securityContext.?windowsOptions.hasValue() && variables.containers.all(c, !c.?securityContext.?windowsOptions.hasValue()))",
+        host_process_only: false,
+        field: "securityContext.windowsOptions",
+        fix: "set `spec.os.name: windows` for a HostProcess pod, or remove windowsOptions",
+    },
+    Admission {
+        expression: "variables.spec.?os.?name.orValue('') != 'windows' || !(variables.spec.?hostPID.orValue(false) || variables.spec.?hostIPC.orValue(false) || has(variables.spec.hostUsers) || has(variables.spec.shareProcessNamespace) || (has(variables.spec.securityContext) && (has(variables.spec.securityContext.appArmorProfile) || has(variables.spec.securityContext.seLinuxOptions) || has(variables.spec.securityContext.seccompProfile) || has(variables.spec.securityContext.fsGroup) || has(variables.spec.securityContext.fsGroupChangePolicy) || size(variables.spec.securityContext.?sysctls.orValue([])) > 0 || has(variables.spec.securityContext.runAsUser) || has(variables.spec.securityContext.runAsGroup) || size(variables.spec.securityContext.?supplementalGroups.orValue([])) > 0 || has(variables.spec.securityContext.supplementalGroupsPolicy) || has(variables.spec.securityContext.seLinuxChangePolicy))) || variables.containers.exists(c, has(c.securityContext) && (has(c.securityContext.appArmorProfile) || has(c.securityContext.seLinuxOptions) || has(c.securityContext.seccompProfile) || has(c.securityContext.capabilities) || has(c.securityContext.readOnlyRootFilesystem) || has(c.securityContext.privileged) || has(c.securityContext.allowPrivilegeEscalation) || has(c.securityContext.procMount) || has(c.securityContext.runAsUser) || has(c.securityContext.runAsGroup))))",
+        host_process_only: false,
+        field: "securityContext",
+        fix: "remove the Linux-only fields; on Windows, `hostProcess: true` is what grants host access",
+    },
+];
 
 /// The Linux-only fields a spec sets: paths below the pod spec.
 fn linux_only_fields(spec: &k8s_openapi::api::core::v1::PodSpec) -> Vec<String> {

@@ -2,7 +2,7 @@
 
 use super::containers::{container_windows_options, containers, pod_windows_options};
 use super::evidence::{observations, with_evidence};
-use super::rule::Rule;
+use super::rule::{Admission, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 
@@ -50,8 +50,19 @@ securityContext:
 "#,
     rank: 14,
     signatures: &[],
+    admission: ADMISSION,
     check,
 };
+
+/// At admission (`policy`): `validate` as regular expressions (RE2) over every pod- and
+/// container-level runAsUserName. Lengths count characters here, bytes in `validate`: they differ
+/// only for non-ASCII names.
+pub const ADMISSION: &[Admission] = &[Admission {
+    expression: r#"((variables.spec.?securityContext.?windowsOptions.?runAsUserName.hasValue() ? [variables.spec.securityContext.windowsOptions.runAsUserName] : []) + variables.containers.filter(c, c.?securityContext.?windowsOptions.?runAsUserName.hasValue()).map(c, c.securityContext.windowsOptions.runAsUserName)).all(n, size(n) > 0 && !n.matches(r'[[:cntrl:]]') && !n.matches(r'\\.*\\') && (!n.matches(r'\\') || (!n.matches(r'^[^\\]{256,}\\') && (n.matches(r'^[^.\\/:*?"<>|][^\\/:*?"<>|]{0,14}\\') || n.matches(r'^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\\')))) && n.matches(r'(^|\\)[^"/\\:;|=,+*?<>@\[\]]{1,104}$') && !n.matches(r'(^|\\)[. ]*$'))"#,
+    host_process_only: false,
+    field: "securityContext.windowsOptions.runAsUserName",
+    fix: "use a valid account such as NT AUTHORITY\\SYSTEM (one backslash after YAML decoding) or a local group name",
+}];
 
 const MAX_DOMAIN: usize = 256;
 const MAX_USER: usize = 104;

@@ -64,6 +64,7 @@ securityContext:
 "#,
     rank: 41,
     signatures: super::signatures::hp006::SIGNATURES,
+    admission: &[],
     check,
 };
 

@@ -70,6 +70,7 @@ or exempt the namespace/runtimeClass in the PSA AdmissionConfiguration.
 "#,
     rank: 5,
     signatures: &[],
+    admission: &[],
     check,
 };
 

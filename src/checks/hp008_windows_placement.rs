@@ -3,7 +3,7 @@
 use super::containers::host_process_specs;
 use super::evidence::{observations, with_evidence};
 use super::nodes::spec_node;
-use super::rule::Rule;
+use super::rule::{Admission, Rule};
 use super::scheduling::required_os;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{Snapshot, node_name, node_os};
@@ -58,8 +58,19 @@ spec:
 "#,
     rank: 30,
     signatures: &[],
+    admission: ADMISSION,
     check,
 };
+
+/// At admission (`policy`): a HostProcess spec that selects a non-Windows OS by nodeSelector or by
+/// every required node-affinity term (`required_os`), without a windows-build selector or a
+/// RuntimeClass. Selecting no OS is a warning and passes.
+pub const ADMISSION: &[Admission] = &[Admission {
+    expression: "has(variables.spec.runtimeClassName) || 'node.kubernetes.io/windows-build' in variables.spec.?nodeSelector.orValue({}) || ('kubernetes.io/os' in variables.spec.?nodeSelector.orValue({}) ? variables.spec.nodeSelector['kubernetes.io/os'] == 'windows' : [variables.spec.?affinity.?nodeAffinity.?requiredDuringSchedulingIgnoredDuringExecution.?nodeSelectorTerms.orValue([]).map(t, t.?matchExpressions.orValue([]).filter(e, e.key == 'kubernetes.io/os' && e.operator == 'In' && size(e.?values.orValue([])) == 1).map(e, e.values[0]))].all(os, size(os) == 0 || !os.all(t, size(t) > 0 && t[0] == os[0][0] && t[0] != 'windows')))",
+    host_process_only: true,
+    field: "nodeSelector",
+    fix: "select Windows nodes: `nodeSelector: {kubernetes.io/os: windows}`",
+}];
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     for spec in host_process_specs(snapshot) {

@@ -62,6 +62,7 @@ Infrastructure DaemonSets usually tolerate everything (`- operator: Exists`).
 "#,
     rank: 31,
     signatures: &[],
+    admission: &[],
     check,
 };
 

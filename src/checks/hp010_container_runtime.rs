@@ -29,8 +29,14 @@ with hcsshim 0.9). On older runtimes the failure is **silent**: the pod is creat
 process-isolated container, `whoami` prints `ContainerUser`/`ContainerAdministrator` instead of
 the requested account, host paths and host networking are not what the workload expects, and it
 fails later in confusing ways. containerd 1.5.4–1.5.x only had an alpha path (annotations plus a
-custom hcsshim) for Kubernetes 1.22 and is treated as unsupported. containerd 1.7 is recommended
-(bind-mounted volumes, local-group `runAsUserName`).
+custom hcsshim) for Kubernetes 1.22 and is treated as unsupported. containerd 1.7 added
+bind-mounted volumes (`C:\hpc`) and local-group `runAsUserName`.
+
+1.6.0 is the floor for HostProcess, not a recommendation. As of December 2026 containerd 1.6
+(2025-08-23), 1.7 (September 2026), 2.1 (2026-07-03) and 2.2 (2026-11-06) are past their end
+of life; 2.3 is the LTS release (to 2028-04-30), 2.0 has extended support to March 2027, and 2.4
+is current. containerd recommends 2.3.0+ or 2.2.0+ for Kubernetes 1.36 (2.2.0+, 2.1.5+ or
+1.7.28+ for 1.35). containerd 2.4 no longer reads the CNI `bin_dir` key (HP024).
 
 ## Example
 ```text
@@ -49,9 +55,11 @@ win-node   Ready    <none>   v1.30.2   containerd://1.7.20
 - containerd `releases/v1.6.0.toml`, containerd#5131 "Add support for Windows HostProcess containers"
 - KEP-1981 "Compatibility" and failure mode "Containers running as non-HostProcessContainers"
 - kubernetes.io "Create a Windows HostProcess Pod" (containerd 1.6+ required, 1.7 recommended)
+- containerd `RELEASES.md` (support horizon, Kubernetes support matrix: 1.36 → 2.3.0+, 2.2.0+)
 "#,
     rank: 21,
     signatures: &[],
+    admission: &[],
     check,
 };
 
@@ -87,7 +95,7 @@ pub fn node_problem(node: &Node, facts: Option<&NodeFacts>) -> Option<Finding> {
         .bare(
             Some(node_ref(node)),
             format!("node {name} runs {runtime}: {why}, so HostProcess pods start as ordinary containers or fail"),
-            "upgrade the node to containerd 1.7 (at least 1.6.0) and restart the kubelet",
+            "upgrade the node to a supported containerd (2.3 LTS; HostProcess needs at least 1.6.0) and restart the kubelet",
         )
         .with_node(name);
     f.evidence = evidence;
@@ -112,7 +120,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                         "HostProcess pod is on node {} whose runtime is {runtime}: {why}; it runs as an ordinary container or fails",
                         node_name(node),
                     ),
-                    "upgrade the node to containerd 1.7 (at least 1.6.0), or keep the pod off it with a nodeSelector",
+                    "upgrade the node to a supported containerd (2.3 LTS; at least 1.6.0), or keep the pod off it with a nodeSelector",
                 );
                 f.evidence = evidence;
                 out.push(f);
@@ -124,7 +132,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                     &spec,
                     "",
                     format!("the target runtime is {runtime}: {why}; this HostProcess pod would run as an ordinary container or fail"),
-                    "run the pod on nodes with containerd 1.7 (at least 1.6.0)",
+                    "run the pod on nodes with a supported containerd (2.3 LTS; at least 1.6.0)",
                 ));
             }
         }

@@ -40,17 +40,25 @@ win-node   Ready   <none>   v1.22.17   containerd://1.6.8
 
 ## Use instead
 ```text
-Server Version: v1.30.4
-win-node   Ready   <none>   v1.30.4    containerd://1.7.20
+Server Version: v1.36.3
+win-node   Ready   <none>   v1.36.3    containerd://2.3.1
 ```
 and set `hostProcess: true` once, at pod level.
 
+Live, a Windows node whose kubelet is newer than the API server, or more than three minor
+versions older, gets a warning (the version skew policy; not HostProcess-specific, but such a
+node is not supported). Upstream supports the three newest minor releases (1.34–1.36 when
+1.36 is current).
+
 ## References
+- kubernetes.io "Version Skew Policy" (kubelet: not newer than kube-apiserver, up to three
+  minor versions older since 1.28)
 - kubernetes.io feature-gate page `WindowsHostProcessContainers`; KEP-1981 `kep.yaml`
 - kubernetes/kubernetes#99576, #110140
 "#,
     rank: 20,
     signatures: &[],
+    admission: &[],
     check,
 };
 
@@ -94,6 +102,42 @@ fn has_110140(v: Version) -> bool {
     v.major == 1 && (v.minor == 23 || v.minor == 24)
 }
 
+/// How many minor versions a kubelet may lag behind the API server (the version skew policy
+/// since Kubernetes 1.28; it must never be newer).
+const MAX_KUBELET_LAG: u32 = 3;
+
+/// A warning when a node's kubelet is outside the version skew the API server supports.
+pub fn skew_problem(node: &Node, server_version: &str) -> Option<Finding> {
+    let server = Version::parse(server_version)?;
+    let kubelet_text = node_info(node)?.kubelet_version.clone();
+    let kubelet = Version::parse(&kubelet_text)?;
+    if kubelet.major != server.major {
+        return None;
+    }
+    let why = if kubelet.minor > server.minor {
+        format!("newer than the API server {server_version}; a kubelet must not be newer than kube-apiserver")
+    } else if server.minor - kubelet.minor > MAX_KUBELET_LAG {
+        format!(
+            "{} minor versions older than the API server {server_version}; a kubelet may be at most {MAX_KUBELET_LAG} minor versions older",
+            server.minor - kubelet.minor
+        )
+    } else {
+        return None;
+    };
+    let name = node_name(node);
+    Some(
+        RULE.bare(
+            Some(node_ref(node)),
+            format!("node {name} runs kubelet {kubelet_text}, {why} (Kubernetes version skew policy)"),
+            "upgrade the control plane first, then the node's kubelet, one minor version at a time, to a release still in upstream support",
+        )
+        .with_node(name)
+        .with_severity(Severity::Warning)
+        .with_evidence(format!("kubeletVersion: {kubelet_text}"))
+        .with_evidence(format!("server gitVersion: {server_version}")),
+    )
+}
+
 /// The HP011 findings for one Windows node: its kubelet, and the API server when given.
 pub fn node_problem(node: &Node, server_version: Option<&str>) -> Vec<Finding> {
     let name = node_name(node);
@@ -106,7 +150,7 @@ pub fn node_problem(node: &Node, server_version: Option<&str>) -> Vec<Finding> {
             RULE.bare(
                 Some(node_ref(node)),
                 format!("node {name} runs kubelet {}: {why}", info.kubelet_version),
-                "upgrade the node's kubelet to 1.26 or newer (HostProcess GA)",
+                "upgrade the node's kubelet to a Kubernetes release still in upstream support (HostProcess is GA since 1.26)",
             )
             .with_node(name)
             .with_evidence(format!("kubeletVersion: {}", info.kubelet_version)),
@@ -120,7 +164,7 @@ pub fn node_problem(node: &Node, server_version: Option<&str>) -> Vec<Finding> {
             RULE.bare(
                 Some(node_ref(node)),
                 format!("the API server is {sv}: {why}"),
-                "upgrade the control plane to 1.26 or newer (HostProcess GA)",
+                "upgrade the control plane to a Kubernetes release still in upstream support (HostProcess is GA since 1.26)",
             )
             .with_node(name)
             .with_evidence(format!("server gitVersion: {sv}")),
@@ -134,6 +178,9 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     if live {
         for node in snapshot.windows_nodes() {
             out.extend(node_problem(node, None));
+            if let Some(server) = snapshot.server_version.as_deref() {
+                out.extend(skew_problem(node, server));
+            }
         }
     }
     let server = snapshot.server_version.as_deref().and_then(|s| Version::parse(s).map(|v| (s, v)));
@@ -146,7 +193,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                     &spec,
                     "",
                     format!("the API server is {text}: {why}"),
-                    "upgrade the control plane and the Windows kubelets to 1.26 or newer",
+                    "upgrade the control plane and the Windows kubelets to a Kubernetes release still in upstream support (HostProcess is GA since 1.26)",
                 )
                 .with_evidence(format!("server gitVersion: {text}")),
             );
@@ -161,7 +208,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                         &spec,
                         "",
                         format!("HostProcess pod is on node {} with kubelet {kubelet}: {why}", node_name(node)),
-                        "upgrade the node's kubelet to 1.26 or newer, or keep the pod off it",
+                        "upgrade the node's kubelet to a Kubernetes release still in upstream support, or keep the pod off it",
                     )
                     .with_evidence(format!("kubeletVersion: {kubelet}"));
                 // On an alpha kubelet whose containers ran, the feature gate is evidently on.
@@ -253,5 +300,20 @@ mod tests {
         s.nodes = vec![node("w1", "windows", "containerd://1.7.20", "v1.33.1", "10.0.20348.1", "[]")];
         assert!(rules_fired(&s, &RULE).is_empty());
         assert!(node_problem(&s.nodes[0], Some("v1.33.1")).is_empty());
+    }
+
+    #[test]
+    fn kubelet_outside_the_version_skew_warns() {
+        let n = |v: &str| node("w1", "windows", "containerd://2.3.1", v, "10.0.26100.1", "[]");
+        assert!(skew_problem(&n("v1.33.5"), "v1.36.3").is_none(), "n-3 is allowed");
+        let f = skew_problem(&n("v1.32.9"), "v1.36.3").expect("n-4");
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(f.message.contains("4 minor versions older"), "{}", f.message);
+        assert!(skew_problem(&n("v1.37.0"), "v1.36.3").unwrap().message.contains("newer than the API server"));
+        assert!(skew_problem(&n("v1.36.0"), "v1.36.3").is_none());
+        let mut s = cluster_pod(POD_LEVEL, "{}");
+        s.server_version = Some("v1.36.3".into());
+        s.nodes = vec![n("v1.31.2")];
+        assert!(findings(&s, &RULE).iter().any(|f| f.message.contains("version skew")));
     }
 }

@@ -37,15 +37,21 @@ win-old   Ready   <none>   v1.26.1   Windows Server 2016 Datacenter   10.0.14393
 
 ## Use instead
 ```text
-win-new   Ready   <none>   v1.30.4   Windows Server 2022 Datacenter   10.0.20348.2529
+win-new   Ready   <none>   v1.36.3   Windows Server 2025 Datacenter   10.0.26100.2314
 ```
+
+Builds: 17763 Windows Server 2019, 20348 Windows Server 2022, 25398 Windows Server 23H2
+(annual channel), 26100 Windows Server 2025. Windows Server 2025 nodes also run Hyper-V-isolated
+HostProcess containers (HP013), and pull `ltsc2022` images as well as `ltsc2025` ones (HP017).
 
 ## References
 - KEP-1981 "Compatibility" (Windows Server 2019 LTSC or later)
+- containerd/platforms `platform_windows_compat.go` (the build numbers above)
 - hcsshim `internal/jobcontainers/storage.go` (bind filter detection)
 "#,
     rank: 22,
     signatures: &[],
+    admission: &[],
     check,
 };
 
@@ -69,7 +75,7 @@ pub fn node_problem(node: &Node, facts: Option<&NodeFacts>) -> Option<Finding> {
                     "node {name} runs Windows build {build}{}; HostProcess containers need Windows Server 2019 (build {MIN_BUILD}) or later",
                     if os_image.is_empty() { String::new() } else { format!(" ({os_image})") }
                 ),
-                "replace the node with Windows Server 2019 or 2022 (or later)",
+                "replace the node with Windows Server 2022 (build 20348) or 2025 (build 26100); 2019 (build 17763) is the minimum",
             )
             .with_node(name)
             .with_evidence(evidence),

@@ -67,6 +67,7 @@ containers:
 "#,
     rank: 50,
     signatures: super::signatures::hp014::SIGNATURES,
+    admission: &[],
     check,
 };
 

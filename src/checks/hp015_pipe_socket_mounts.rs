@@ -2,7 +2,7 @@
 
 use super::containers::{containers, effective_host_process, host_process_specs};
 use super::evidence::{finding_at_container, observations, observed_groups, with_evidence};
-use super::rule::Rule;
+use super::rule::{Admission, Rule};
 use crate::finding::{Finding, Severity};
 use crate::snapshot::Snapshot;
 
@@ -54,8 +54,18 @@ containers:
 "#,
     rank: 43,
     signatures: &[],
+    admission: ADMISSION,
     check,
 };
+
+/// At admission (`policy`): a HostProcess container that mounts a hostPath volume that is a named
+/// pipe or a Unix socket (`kind_of`).
+pub const ADMISSION: &[Admission] = &[Admission {
+    expression: r#"variables.spec.?volumes.orValue([]).filter(v, has(v.hostPath) && (v.hostPath.path.matches(r'(?i)^[\\/][\\/]\.[\\/]pipe[\\/]') || v.hostPath.?type.orValue('') == 'Socket' || v.hostPath.path.matches(r'(?i)\.sock$'))).all(v, !variables.containers.exists(c, c.?securityContext.?windowsOptions.?hostProcess.orValue(variables.podHostProcess) == true && c.?volumeMounts.orValue([]).exists(m, m.name == v.name)))"#,
+    host_process_only: true,
+    field: "volumes[*].hostPath",
+    fix: "remove the mount and the volume; open the pipe or socket directly from the container",
+}];
 
 const PIPE_ERROR: &str = "named pipe mounts not supported";
 

@@ -24,6 +24,10 @@ relative paths, are fine. Live, the hcsshim errors `failed to find executable`,
 `found directory instead of executable` and `no ending quotation mark found in command` in events
 or container statuses are errors, with the kubelet's message as evidence.
 
+Container logs that say a relative script or program was not found (`The term './x.exe' is not
+recognized …`, signature `relative-path-working-dir`) are errors too: relative paths resolve
+against the working directory, which is the image's mount point only by default.
+
 ## Why is this bad?
 A HostProcess container's process runs on the host. hcsshim looks the executable up in the
 working directory, `PATH` (plus the container's rootfs and the Windows PowerShell directories),
@@ -48,14 +52,21 @@ containers:
 - name: agent
   command: ["$env:CONTAINER_SANDBOX_MOUNT_POINT\\agent\\agent.exe", "--config", "config.yaml"]
 ```
-or a relative path (`agent\agent.exe`) with the default working directory.
+or a relative path (`agent\agent.exe`) with the default working directory. The default is
+`$env:CONTAINER_SANDBOX_MOUNT_POINT` (`C:\hpc` on containerd 1.7+): containerd 1.7.0–1.7.18 used
+`C:\` instead (Azure/AKS#4196, fixed by containerd#10071 in 1.7.16 and #10306 in 1.7.19; 2.0 and
+later are right), and an image `WORKDIR` or a pod `workingDir` moves it (kubernetes#112885), so
+absolute paths through the mount point are the safe form.
 
 ## References
 - hcsshim `internal/jobcontainers/path.go`, `jobcontainer.go` (`replaceWithMountPoint`)
 - KEP-1981 e2e "container command path validation"; kubernetes-sigs/sig-windows-tools#345
+- Azure/AKS#4196 (working directory `C:\` instead of `C:\hpc`); containerd#10069, #10071, #10306;
+  kubernetes/kubernetes#112885
 "#,
     rank: 44,
     signatures: super::signatures::hp016::SIGNATURES,
+    admission: &[],
     check,
 };
 
@@ -183,5 +194,30 @@ mod tests {
         assert_eq!(f[0].severity, Severity::Error);
         assert_eq!(f[0].field.as_deref(), Some("spec.containers[0].command"));
         assert!(f[0].evidence[0].starts_with("RunContainerError: "));
+    }
+
+    /// A relative command that the working directory does not hold (kubernetes#112885,
+    /// Azure/AKS#4196): doctor names it from the container's log.
+    #[test]
+    fn relative_path_not_found_in_the_log_is_named() {
+        let sample = include_str!("../../tests/fixtures/issue16/logs/relative-path-working-dir.txt");
+        let line = sample.lines().find(|l| !l.starts_with('#') && !l.trim().is_empty()).unwrap();
+        let mut s = cluster_pod(
+            r#"{"hostNetwork":true,"securityContext":{"windowsOptions":{"hostProcess":true}},"containers":[{"name":"a","command":["powershell.exe","-command","./wcnspectserv.exe"]}]}"#,
+            r#"{"containerStatuses":[{"name":"a","image":"x","imageID":"","ready":false,"restartCount":3,"state":{"waiting":{"reason":"CrashLoopBackOff"}},"lastState":{"terminated":{"exitCode":1,"reason":"Error"}}}]}"#,
+        );
+        s.logs.push(crate::snapshot::ContainerLog {
+            namespace: "ns".into(),
+            pod: "p".into(),
+            container: "a".into(),
+            lines: vec![line.to_string()],
+            ..Default::default()
+        });
+        let f: Vec<_> = crate::checks::run(&s).into_iter().filter(|f| f.rule == "HP016").collect();
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].severity, Severity::Error);
+        assert!(f[0].evidence[0].contains("[relative-path-working-dir]"), "{:?}", f[0].evidence);
+        assert!(f[0].fix.contains("CONTAINER_SANDBOX_MOUNT_POINT"), "{}", f[0].fix);
+        assert!(f[0].message.contains("1.7.19"), "{}", f[0].message);
     }
 }

@@ -6,7 +6,7 @@ use super::nodes::{node_windows_build, spec_node};
 use super::rule::Rule;
 use crate::finding::{Finding, Severity};
 use crate::snapshot::{Snapshot, Source, node_name, node_os};
-use crate::version::windows_build;
+use crate::version::{Version, windows_build};
 
 pub static RULE: Rule = Rule {
     id: "HP017",
@@ -22,19 +22,36 @@ Checks the images (and env values) of HostProcess containers:
   is not a placeholder. Manifests from sig-windows-tools and CAPZ are templates for `sed` or
   `envsubst`; applied verbatim, the pull fails.
 - **Build-pinned Windows images** (`:1809`, `-1809`, `:ltsc2019`, `:ltsc2022`, `:ltsc2025`)
-  → warning, unless the pod pins the same `node.kubernetes.io/windows-build` (or, live, every
-  Windows node it can meet has that build).
+  → warning when a node the pod can meet would not pull that build (see below), unless the pod
+  pins the same `node.kubernetes.io/windows-build`. Offline without `--windows-build` any
+  build-pinned tag is a warning.
 - Live: `no match for platform in manifest` on a Windows node, or `not found` for an image with a
   placeholder, is an error with the kubelet's message as evidence.
 
 ## Why is this bad?
-containerd still pulls HostProcess images by platform, so an image whose manifest carries another
-Windows build fails on that node (ErrImagePull, then ImagePullBackOff):
+A HostProcess container is not bound by the Windows container version rule: its processes run
+on the host (a job object, no container kernel), so hcsshim never compares the image's
+`os.version` with the host's. The image's build matters **only at pull time**, when containerd
+picks an entry of a manifest list by platform:
+
+- an entry **without** `os.version` (the HostProcess base image, single-entry Windows images
+  built from it, as Azure/azure-container-networking#3105 switched to) matches every build;
+- an entry with `os.version` matches a host of the same build; on Windows Server 2022
+  (20348) and later hosts, with containerd 1.7.19+ or 2.x, also any build from 20348 up to the
+  host's (the stable ABI of containerd/platforms): `ltsc2022` images pull on a Windows Server
+  2025 (26100) node, `ltsc2019`/`1809` images pull only on 17763 nodes, `ltsc2025` images only
+  on 26100 and later;
+- an image with no Windows entry at all (Linux-only) never pulls on a Windows node.
+
+When no entry matches, the pull fails (ErrImagePull, then ImagePullBackOff):
 
     Failed to pull image "mcr.microsoft.com/windows/nanoserver:1809": rpc error: code = NotFound desc = failed to pull and unpack image "mcr.microsoft.com/windows/nanoserver:1809": no match for platform in manifest: not found
 
-HostProcess containers do not need the host's build, so a build-independent image is the better
-choice: the HostProcess base image runs on every Windows Server version.
+Once pulled, the build of a HostProcess image does not matter. (For ordinary Windows containers
+it does: process isolation needs the host's build, or the stable-ABI range above; Hyper-V
+isolation an image build no newer than the host's. Those are not HostProcess pods and not
+checked here.) A build-independent image is the better choice: the HostProcess base image runs
+on every Windows Server version.
 
 ## Example
 ```yaml
@@ -57,9 +74,14 @@ containers:
 ## References
 - microsoft/windows-host-process-containers-base-image README
 - containerd#7431, #8101, #8106; microsoft/Windows-Containers#223
+- containerd/platforms `platform_windows_compat.go` (stable-ABI matching: v0.2.1, vendored by
+  containerd 1.7.19 and 2.x; Windows Server 2025 listed since 2025-05)
+- Azure/azure-container-networking#3105 (Windows HostProcess images moved to the HostProcess
+  base image: one Windows entry without `os.version` instead of one per build)
 "#,
     rank: 42,
     signatures: super::signatures::hp017::SIGNATURES,
+    admission: &[],
     check,
 };
 
@@ -145,6 +167,23 @@ pub fn pinned_build(image: &str) -> Option<(u32, &'static str)> {
         }
     }
     None
+}
+
+/// Windows Server 2022: from this host build on, containerd's platform matcher also takes image
+/// entries of any build from 20348 up to the host's (the stable ABI).
+const LTSC2022: u32 = 20348;
+/// The first containerd with that rule (containerd/platforms v0.2.1); every 2.x has it.
+const STABLE_ABI_CONTAINERD: Version = Version::new(1, 7, 19);
+
+/// Whether containerd (`None`: unknown, taken as current) on a host of build `host` pulls the
+/// manifest-list entry of an image built for `image`. A HostProcess image needs nothing more:
+/// no OS-version check happens after the pull.
+pub fn platform_matches(image: u32, host: u32, containerd: Option<Version>) -> bool {
+    if image == host {
+        return true;
+    }
+    let stable_abi = containerd.is_none_or(|v| v >= STABLE_ABI_CONTAINERD);
+    stable_abi && host >= LTSC2022 && (LTSC2022..=host).contains(&image)
 }
 
 fn is_pull_error(o: &Observation<'_>) -> bool {
@@ -291,17 +330,22 @@ fn build_mismatch(
     if pinned == Some(build) {
         return None;
     }
+    let pulls_on = |n: &k8s_openapi::api::core::v1::Node| {
+        node_windows_build(n).is_none_or(|b| platform_matches(build, b, snapshot.containerd_of(n)))
+    };
+    let on = |n: &k8s_openapi::api::core::v1::Node| {
+        format!("{} (build {})", node_name(n), node_windows_build(n).unwrap_or_default())
+    };
     let others: Vec<String> = if let Some(node) = spec_node(snapshot, spec) {
-        match node_windows_build(node) {
-            Some(b) if b != build => vec![format!("{} (build {b})", node_name(node))],
-            _ => return None,
+        if pulls_on(node) {
+            return None;
         }
+        vec![on(node)]
     } else if snapshot.source == Source::Cluster && snapshot.windows_nodes().next().is_some() {
         let v: Vec<String> = snapshot
             .windows_nodes()
-            .filter_map(|n| {
-                node_windows_build(n).filter(|b| *b != build).map(|b| format!("{} (build {b})", node_name(n)))
-            })
+            .filter(|n| super::scheduling::node_matches(spec.spec, n) && !pulls_on(n))
+            .map(on)
             .collect();
         if v.is_empty() {
             return None;
@@ -309,8 +353,9 @@ fn build_mismatch(
         v
     } else {
         let ctx = snapshot.context.windows_build.as_deref().and_then(|b| windows_build(b).or_else(|| b.parse().ok()));
+        let containerd = snapshot.context.containerd_version.as_deref().and_then(Version::parse);
         match ctx {
-            Some(b) if b == build => return None,
+            Some(b) if platform_matches(build, b, containerd) => return None,
             Some(b) => vec![format!("the target build {b}")],
             None => Vec::new(),
         }
@@ -320,7 +365,7 @@ fn build_mismatch(
         RULE.finding(
             spec,
             &format!("{path}.image"),
-            format!("image {image:?} is built for Windows build {build} ({word}); on {where_} the pull fails with `no match for platform in manifest`"),
+            format!("image {image:?} is built for Windows build {build} ({word}); on {where_} containerd finds no matching platform entry and the pull fails with `no match for platform in manifest` (a HostProcess image is not bound to the host's build once pulled: only this pull-time match matters)"),
             format!("use a build-independent image (the HostProcess base image), or pin `node.kubernetes.io/windows-build: 10.0.{build}`"),
         )
         .with_container(container)
@@ -399,6 +444,56 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].severity, Severity::Error);
         assert!(f[0].message.contains("w1 (build 20348)"));
+    }
+
+    #[test]
+    fn platform_match_follows_containerd() {
+        let current = Version::parse("2.3.1");
+        assert!(platform_matches(17763, 17763, current));
+        assert!(platform_matches(20348, 26100, current), "ltsc2022 pulls on WS2025 (stable ABI)");
+        assert!(platform_matches(20348, 25398, current), "and on 23H2");
+        assert!(!platform_matches(17763, 20348, current), "ltsc2019 never on WS2022");
+        assert!(!platform_matches(26100, 20348, current), "ltsc2025 not on WS2022");
+        assert!(!platform_matches(20348, 17763, current));
+        assert!(!platform_matches(20348, 26100, Version::parse("1.6.28")), "containerd 1.6 needs the exact build");
+        assert!(!platform_matches(20348, 26100, Version::parse("1.7.18")));
+        assert!(platform_matches(20348, 26100, None));
+    }
+
+    /// Azure/azure-container-networking#3105: a HostProcess image built for another build is
+    /// flagged only where containerd would not pull it.
+    #[test]
+    fn build_pinned_image_is_flagged_only_where_the_pull_fails() {
+        let spec = |image: &str| {
+            format!(
+                r#"{{"hostNetwork":true,"nodeName":"w1","securityContext":{{"windowsOptions":{{"hostProcess":true}}}},"containers":[{{"name":"a","image":"{image}"}}]}}"#
+            )
+        };
+        let on = |image: &str, runtime: &str, kernel: &str| {
+            let mut s = cluster_pod(&spec(image), "{}");
+            s.nodes = vec![node("w1", "windows", runtime, "v1.36.3", kernel, "[]")];
+            findings(&s, &RULE)
+        };
+        let cns = "mcr.microsoft.com/containernetworking/azure-cns:windows-amd64-ltsc2022-v1.5.3";
+        assert!(on(cns, "containerd://2.3.1", "10.0.26100.2314").is_empty(), "ltsc2022 on WS2025 pulls");
+        let f = on(cns, "containerd://1.6.28", "10.0.26100.2314");
+        assert_eq!(f.len(), 1, "containerd 1.6 matches the exact build only: {f:#?}");
+        assert!(f[0].message.contains("w1 (build 26100)"), "{}", f[0].message);
+        let f = on("mcr.microsoft.com/windows/nanoserver:1809", "containerd://2.3.1", "10.0.20348.2762");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert!(f[0].message.contains("only this pull-time match matters"), "{}", f[0].message);
+        assert_eq!(on("mcr.microsoft.com/windows/nanoserver:ltsc2025", "containerd://2.3.1", "10.0.20348.1").len(), 1);
+        assert!(on("mcr.microsoft.com/windows/nanoserver:ltsc2022", "containerd://2.3.1", "10.0.20348.1").is_empty());
+        // Build-independent images (no os.version) are never flagged.
+        let base = "mcr.microsoft.com/oss/kubernetes/windows-host-process-containers-base-image:v1.0.0";
+        assert!(on(base, "containerd://1.6.28", "10.0.17763.1").is_empty());
+        // Offline: the --windows-build / --containerd-version context decides.
+        let mut s = pod_snapshot(&pod(&format!(r#"{{"name":"a","image":"{cns}"}}"#)));
+        s.context.windows_build = Some("10.0.26100".into());
+        assert!(rules_fired(&s, &RULE).is_empty());
+        s.context.containerd_version = Some("1.6.28".into());
+        assert_eq!(rules_fired(&s, &RULE), ["HP017"]);
     }
 
     #[test]

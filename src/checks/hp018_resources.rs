@@ -44,6 +44,7 @@ resources:
 "#,
     rank: 70,
     signatures: &[],
+    admission: &[],
     check,
 };
 

@@ -50,6 +50,7 @@ then fix what the log shows.
 "#,
     rank: 60,
     signatures: super::signatures::hp019::SIGNATURES,
+    admission: &[],
     check,
 };
 

@@ -47,6 +47,7 @@ what HNS holds.
 "#,
     rank: 45,
     signatures: SIGNATURES,
+    admission: &[],
     check,
 };
 
@@ -223,18 +224,22 @@ fn sandbox_finding(spec: &SpecRef<'_>, node: &str, event: &str, helpers: &[(Stri
     f
 }
 
+/// A HostProcess pod that is one of its node's networking pods (CNI, kube-proxy) by its name or
+/// an image. This rule reads them whatever their state: doctor, checking pods page by page,
+/// keeps them (see `load::paged`).
+pub fn is_networking_pod(p: &k8s_openapi::api::core::v1::Pod) -> bool {
+    let Some(spec) = p.spec.as_ref().filter(|s| is_host_process(s)) else { return false };
+    let name = p.metadata.name.as_deref().unwrap_or("");
+    let mut images = spec.containers.iter().filter_map(|c| c.image.as_deref());
+    NETWORKING.iter().any(|w| name.contains(w)) || images.any(|i| NETWORKING.iter().any(|w| i.contains(w)))
+}
+
 /// The HostProcess networking pods on a node, with whether each is failing.
 fn networking_pods(snapshot: &Snapshot, node: &str) -> Vec<(String, bool)> {
     let mut out: Vec<(String, bool)> = snapshot
         .pods
         .iter()
-        .filter(|p| p.spec.as_ref().is_some_and(|s| s.node_name.as_deref() == Some(node) && is_host_process(s)))
-        .filter(|p| {
-            let name = p.metadata.name.as_deref().unwrap_or("");
-            let images = p.spec.iter().flat_map(|s| &s.containers).filter_map(|c| c.image.as_deref());
-            NETWORKING.iter().any(|w| name.contains(w))
-                || images.into_iter().any(|i| NETWORKING.iter().any(|w| i.contains(w)))
-        })
+        .filter(|p| p.spec.as_ref().is_some_and(|s| s.node_name.as_deref() == Some(node)) && is_networking_pod(p))
         .map(|p| {
             let name = format!(
                 "{}/{}",

@@ -36,6 +36,7 @@ config on containerd 1.7+) and the RBAC its ServiceAccount needs.
 "#,
     rank: 55,
     signatures: SIGNATURES,
+    admission: &[],
     check,
 };
 

@@ -37,6 +37,7 @@ controller retries by itself.
 "#,
     rank: 6,
     signatures: &[],
+    admission: &[],
     check,
 };
 

@@ -54,6 +54,7 @@ Start the service (`Start-Service containerd`), read its log (`kubectl hostproce
 "#,
     rank: 19,
     signatures: &[],
+    admission: &[],
     check,
 };
 

@@ -1,10 +1,12 @@
 //! HP024 containerd-cni-bin-dir.
 
-use super::nodes::host_process_pods_on;
+use super::evidence::{ObservationKind, observations};
+use super::logs::find;
+use super::nodes::{host_process_pods_on, spec_node};
 use super::rule::Rule;
 use crate::finding::{Finding, ObjectRef, Severity};
 use crate::node_facts::NodeFacts;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, Source, node_name, node_os};
 use crate::version::Version;
 
 pub static RULE: Rule = Rule {
@@ -22,6 +24,11 @@ the CRI runtime plugin's CNI table and not `bin_dirs`:
   old key is no longer read, containerd looks for CNI plugins in its default directory, and
   every pod sandbox on the node fails its network setup;
 - containerd **2.0 to 2.3**: warning, `bin_dir` is deprecated and goes away on the next upgrade.
+
+Live, without a bundle: a pod on a Windows node whose sandbox events say
+`failed to find plugin "…" in path [C:\Program Files\containerd\cni\bin]` (containerd searched
+only its built-in default directory, signature `cni-default-bin-dir`) gets an error; in a
+bundle's containerd or kubelet log the same line is reported by HP027 as this rule's.
 
 ## Why is this bad?
 containerd 2.x replaced `cni.bin_dir` (one directory) with `cni.bin_dirs` (a list) and
@@ -57,7 +64,8 @@ then restart containerd (`Restart-Service containerd`).
 - containerd `docs/cri/config.md` (the CNI options of the CRI runtime plugin)
 "#,
     rank: 23,
-    signatures: &[],
+    signatures: super::signatures::hp024::SIGNATURES,
+    admission: &[],
     check,
 };
 
@@ -120,6 +128,36 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         }
         out.push(f);
     }
+    if snapshot.source == Source::Cluster {
+        sandbox_events(snapshot, out);
+    }
+}
+
+/// Pods on Windows nodes whose sandbox events show containerd searching only its default CNI
+/// directory.
+fn sandbox_events(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    for spec in snapshot.specs() {
+        let Some(node) = spec_node(snapshot, &spec).filter(|n| node_os(n) == "windows") else { continue };
+        if out.iter().any(|f| f.rule == RULE.id && f.object.as_ref() == Some(spec.object)) {
+            continue;
+        }
+        let lines: Vec<String> = observations(snapshot, &spec)
+            .iter()
+            .filter(|o| o.kind == ObservationKind::Event)
+            .map(|o| o.message.to_string())
+            .collect();
+        let Some(hit) = find(RULE.signatures, &lines) else { continue };
+        let containerd = snapshot.containerd_of(node).map(|v| format!(", containerd {v}")).unwrap_or_default();
+        out.push(
+            RULE.finding(
+                &spec,
+                "",
+                format!("the pod's sandbox on node {}{containerd} gets no network: {}", node_name(node), hit.signature.cause),
+                hit.signature.fix,
+            )
+            .with_evidence(format!("event [{}]: {}", hit.signature.id, hit.line)),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -139,6 +177,25 @@ mod tests {
 
     const OLD_KEY: &str = "version = 3\n[plugins.'io.containerd.cri.v1.runtime'.cni]\n  bin_dir = 'C:\\opt\\cni\\bin'\n";
     const HP: &str = r#"{"hostNetwork":true,"nodeName":"w1","securityContext":{"windowsOptions":{"hostProcess":true}},"containers":[{"name":"a"}]}"#;
+
+    /// The sandbox event of a pod on a containerd 2.4 node (windows-testing#593), live.
+    #[test]
+    fn default_cni_dir_in_a_sandbox_event_names_hp024() {
+        use crate::checks::testutil::{event, node};
+        let sample = include_str!("../../tests/fixtures/issue16/events/cni-default-bin-dir.txt");
+        let message = sample.lines().find(|l| !l.starts_with('#') && !l.trim().is_empty()).unwrap();
+        let mut s = cluster_pod(r#"{"nodeName":"w1","containers":[{"name":"a"}]}"#, "{}");
+        s.nodes = vec![node("w1", "windows", "containerd://2.4.0", "v1.36.3", "10.0.26100.2314", "[]")];
+        s.events.push(event("Pod", "p", "FailedCreatePodSandBox", message, None));
+        let out = findings(&s, &RULE);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0].severity, Severity::Error);
+        assert!(out[0].message.contains("containerd 2.4.0") && out[0].message.contains("bin_dir"), "{}", out[0].message);
+        assert!(out[0].evidence[0].starts_with("event [cni-default-bin-dir]: "), "{:?}", out[0].evidence);
+        // Another directory in the message is not this cause (HP027's generic signature is).
+        s.events[0].message = Some(message.replace("C:\\Program Files\\containerd\\cni\\bin", "C:\\opt\\cni\\bin"));
+        assert!(findings(&s, &RULE).is_empty());
+    }
 
     #[test]
     fn containerd_24_with_bin_dir_is_an_error_on_node_and_pods() {

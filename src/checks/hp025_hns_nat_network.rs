@@ -48,6 +48,7 @@ daemon.json, or uninstall Docker), then restart the CNI and kube-proxy.
 "#,
     rank: 24,
     signatures: &[],
+    admission: &[],
     check,
 };
 

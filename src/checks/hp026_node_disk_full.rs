@@ -41,6 +41,7 @@ larger OS disk; tune `imageGCHighThresholdPercent`/`evictionHard` only with room
 "#,
     rank: 25,
     signatures: &[],
+    admission: &[],
     check,
 };
 

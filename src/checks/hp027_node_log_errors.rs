@@ -43,6 +43,7 @@ let the CNI DaemonSet write its configuration into `conf_dir`, remove stale HNS 
 "#,
     rank: 26,
     signatures: &[],
+    admission: &[],
     check,
 };
 
@@ -84,7 +85,14 @@ fn owner(id: &str) -> &'static str {
 pub fn node_findings(node: &str, facts: &NodeFacts) -> Vec<Finding> {
     let mut out = Vec::new();
     for (service, lines) in &facts.logs {
-        let Some(hit) = find(NODE_SIGNATURES, lines).or_else(|| find_any(&[], lines)) else { continue };
+        // The specific lines of other rules (HP024's default CNI directory) before this table's
+        // generic ones.
+        let Some(hit) = find(super::signatures::hp024::SIGNATURES, lines)
+            .or_else(|| find(NODE_SIGNATURES, lines))
+            .or_else(|| find_any(&[], lines))
+        else {
+            continue;
+        };
         let owner = owner(hit.signature.id);
         let see = if owner == RULE.id { String::new() } else { format!(" (see {owner})") };
         out.push(
@@ -136,8 +144,13 @@ mod tests {
         );
         let out = node_findings("w1", &f);
         assert_eq!(out.len(), 1);
-        assert!(out[0].message.starts_with("the containerd log on node w1 shows: containerd cannot find the CNI plugin binary"));
-        assert!(out[0].evidence[0].starts_with("_hostprocess/nodes/w1/logs/containerd.log [cni-plugin-binary-missing]: "));
+        assert!(out[0].message.starts_with("the containerd log on node w1 shows: containerd looked for the CNI plugin only in its built-in Windows default"), "{}", out[0].message);
+        assert!(out[0].message.ends_with("(see HP024)"), "{}", out[0].message);
+        assert!(out[0].evidence[0].starts_with("_hostprocess/nodes/w1/logs/containerd.log [cni-default-bin-dir]: "));
+        // Another directory: the generic signature of this table.
+        let f = facts("containerd", &[r#"failed to setup network for sandbox "4f1c": failed to find plugin "flannel" in path [C:\opt\cni\bin]"#]);
+        let out = node_findings("w1", &f);
+        assert!(out[0].evidence[0].contains("[cni-plugin-binary-missing]"), "{:?}", out[0].evidence);
         // HP020's HNS signature, found in the kubelet's log.
         let f = facts(
             "kubelet",

@@ -64,6 +64,7 @@ registry! {
     hp025_hns_nat_network,
     hp026_node_disk_full,
     hp027_node_log_errors,
+    hp028_pod_level_resources,
 }
 
 /// Look a rule up by id (case-insensitive) or by name.

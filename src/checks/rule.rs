@@ -21,7 +21,30 @@ pub struct Rule {
     pub rank: u8,
     /// Known failure lines in container logs that this rule explains (see `checks::logs`).
     pub signatures: &'static [super::signature::Signature],
+    /// What `policy` checks at admission for this rule: CEL over a pod spec (see [`Admission`]).
+    /// Empty for rules that need more than the manifest (nodes, events, logs) or that CEL
+    /// cannot express.
+    pub admission: &'static [Admission],
     pub check: fn(&Snapshot, &mut Vec<Finding>),
+}
+
+/// One admission check of a rule, for the ValidatingAdmissionPolicy that `policy` prints
+/// (`crate::policy`). It mirrors what the rule's `check` reports at *error* level from a
+/// manifest alone; the message is built from the rule (`id name: summary`) and `fix`. A rule
+/// joins the policy by a non-empty `admission` list; nothing else changes.
+pub struct Admission {
+    /// CEL, true when the pod spec passes. It may use `variables.spec` (the pod spec of a Pod or
+    /// of a workload's pod template), `variables.containers` (init, regular and ephemeral),
+    /// `variables.podHostProcess` (the pod-level `hostProcess`, false when unset) and
+    /// `variables.hostProcess` (true for a HostProcess spec). Guard optional fields (`has()`,
+    /// `?.`/`orValue`): an unset field is an error in CEL.
+    pub expression: &'static str,
+    /// Checked only for HostProcess specs (`!variables.hostProcess || (expression)`).
+    pub host_process_only: bool,
+    /// Where the problem is, below the pod spec (for the message).
+    pub field: &'static str,
+    /// The next step (the message's `fix:`).
+    pub fix: &'static str,
 }
 
 impl Rule {

@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
-use crate::checks;
 use crate::cli::{DoctorArgs, DoctorFormat, GlobalArgs};
 use crate::error::{Error, ExitCode, Result};
 use crate::finding::{Finding, Report};
 use crate::kube;
 use crate::load;
+use crate::load::paged::{Checked, Targets};
 use crate::output::escape::terminal_safe_line;
 use crate::output::report::{ReportFormat, render_report};
 use crate::snapshot::{Snapshot, node_name};
@@ -75,6 +75,14 @@ fn concerns(f: &Finding, t: &Target, s: &Snapshot) -> bool {
 /// Run the checks and keep what the targets ask for (everything without targets). Scoped to a
 /// namespace (`cluster_wide` false), node findings are kept only for nodes that host a pod in scope.
 pub fn diagnose(s: &Snapshot, targets: &[Target], cluster_wide: bool) -> Result<Vec<Finding>> {
+    let checked = Checked::whole(s.clone());
+    diagnose_checked(&checked, targets, cluster_wide)
+}
+
+/// [`diagnose`] on a snapshot already checked (doctor live checks pods page by page and keeps
+/// only some: the tally says what it saw of the others).
+pub fn diagnose_checked(c: &Checked, targets: &[Target], cluster_wide: bool) -> Result<Vec<Finding>> {
+    let s = &c.snapshot;
     for t in targets {
         let exists = match t.kind.as_str() {
             "Pod" => s.pods.iter().any(|p| p.metadata.name.as_deref() == Some(t.name.as_str())),
@@ -89,12 +97,10 @@ pub fn diagnose(s: &Snapshot, targets: &[Target], cluster_wide: bool) -> Result<
             )));
         }
     }
-    let mut findings = checks::run(s);
+    let mut findings = c.findings.clone();
     if !cluster_wide && !targets.iter().any(|t| t.kind == "Node") {
-        let used: std::collections::HashSet<&str> =
-            s.pods.iter().filter_map(|p| p.spec.as_ref()?.node_name.as_deref()).collect();
         findings.retain(|f| match &f.object {
-            Some(o) if o.kind == "Node" => used.contains(o.name.as_str()),
+            Some(o) if o.kind == "Node" => c.tally.nodes.contains(&o.name),
             _ => true,
         });
     }
@@ -107,36 +113,46 @@ pub fn diagnose(s: &Snapshot, targets: &[Target], cluster_wide: bool) -> Result<
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let targets = args.targets.iter().map(|t| parse_target(t)).collect::<Result<Vec<_>>>()?;
     let from_file = !args.from_file.is_empty();
-    let snapshot = match from_file {
+    let checked = match from_file {
         // Scope a dump like the live cluster: -n keeps one namespace, -A (or no -n) keeps all.
-        true => load::load_dumps(&args.from_file, global.namespace.as_deref().filter(|_| !args.all_namespaces))?,
+        true => Checked::whole(load::load_dumps(
+            &args.from_file,
+            global.namespace.as_deref().filter(|_| !args.all_namespaces),
+        )?),
         false => {
             let kube = kube::connect(global).await?;
             let ns = if args.all_namespaces { None } else { Some(kube.namespace.clone()) };
             let kinds: Vec<&str> = targets.iter().map(|t| t.kind.as_str()).collect();
-            let s = load::collect_live(&kube, ns.as_deref(), args.selector.as_deref(), &kinds, args.max_logs).await?;
+            let keep = Targets {
+                pods: targets.iter().filter(|t| t.kind == "Pod").map(|t| t.name.clone()).collect(),
+                owners: targets.iter().any(|t| t.kind != "Pod" && t.kind != "Node"),
+            };
+            let sel = args.selector.as_deref();
+            let c = load::collect_live(&kube, ns.as_deref(), sel, &kinds, keep, args.max_logs).await?;
             tracing::info!("doctor made {} API requests", kube.requests.load(std::sync::atomic::Ordering::Relaxed));
-            s
+            c
         }
     };
+    let snapshot = &checked.snapshot;
     for note in &snapshot.notes {
         // Notes quote names and messages from the input.
         eprintln!("note: {}", terminal_safe_line(note));
     }
     let cluster_wide = args.all_namespaces || (from_file && global.namespace.is_none());
-    let findings = diagnose(&snapshot, &targets, cluster_wide)?;
+    let findings = diagnose_checked(&checked, &targets, cluster_wide)?;
     let report = Report::new(findings);
     let code = match args.output {
         DoctorFormat::Json => render_report(&report, ReportFormat::Json, &HashMap::new(), args.fail_on.into()),
         DoctorFormat::Yaml => render_report(&report, ReportFormat::Yaml, &HashMap::new(), args.fail_on.into()),
         DoctorFormat::Human => {
-            crate::output::print(&crate::output::doctor::render_human(&report.findings, &snapshot))?;
+            let hp_pods = checked.tally.host_process;
+            crate::output::print(&crate::output::doctor::render_counted(&report.findings, snapshot, hp_pods))?;
             Ok(if report.fails(args.fail_on.into()) { ExitCode::Findings } else { ExitCode::Ok })
         }
     }?;
     // The process exits next: freeing tens of thousands of objects one by one took about 8% of a
     // 20,000-pod run, for nothing.
-    std::mem::forget(snapshot);
+    std::mem::forget(checked);
     Ok(if args.exit_zero { ExitCode::Ok } else { code })
 }
 

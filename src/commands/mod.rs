@@ -10,6 +10,7 @@ pub mod explain;
 pub mod lint;
 pub mod logs;
 pub mod nodes;
+pub mod policy;
 pub mod template;
 
 use crate::cli::{
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Lint(a) => lint::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Template(a) => template::run(&a),
+        Command::Policy(a) => policy::run(&a),
         Command::Nodes(a) => nodes::run(&cli.global, &a).await,
         Command::Doctor(a) => doctor::run(&cli.global, &a).await,
         Command::Exec(a) => exec::run(&cli.global, &a).await,

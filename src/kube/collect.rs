@@ -24,7 +24,7 @@ fn list_params(kube: &Kube) -> ListParams {
 /// LIST every object of a kind (all pages), optionally in one namespace, with a selector.
 pub async fn list_all<K>(kube: &Kube, namespace: Option<&str>, selector: Option<&str>, resource: &str) -> Result<Vec<K>>
 where
-    K: Resource<DynamicType = ()> + DeserializeOwned,
+    K: Resource<DynamicType = ()> + DeserializeOwned + Send + 'static,
     K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
 {
     list_as::<K, K>(kube, namespace, selector, None, resource).await
@@ -33,6 +33,31 @@ where
 /// LIST pods (all pages), decoded lean: see [`super::lean`].
 pub async fn list_pods(kube: &Kube, namespace: Option<&str>, selector: Option<&str>) -> Result<Vec<Pod>> {
     list_as::<LeanPod, Pod>(kube, namespace, selector, None, "pods").await
+}
+
+/// Pods decoded at once when a list is not kept: a decoded pod takes about 20 KB (ten times its
+/// JSON), so a page of 5,000 would be 100 MB; 500 are 10 MB.
+pub const POD_BATCH: usize = 500;
+
+/// LIST pods page by page, decoded lean: each batch of [`POD_BATCH`] pods goes to `on_page` with
+/// the state `init` gives (awaited alongside the first request), on a blocking thread while the
+/// next page is fetched. No more than two page bodies and one batch are held at once.
+pub async fn list_pods_by_page<S: Send + 'static>(
+    kube: &Kube,
+    namespace: Option<&str>,
+    selector: Option<&str>,
+    init: impl std::future::Future<Output = Result<S>>,
+    on_page: fn(&mut S, Vec<Pod>),
+) -> Result<S> {
+    let mut lp = list_params(kube);
+    if let Some(s) = selector {
+        lp = lp.labels(s);
+    }
+    let step = move |state: &mut S, body: &[u8]| {
+        decode_in_batches::<LeanPod, Pod>(body, POD_BATCH, &mut |pods| on_page(state, pods))
+    };
+    let url = LeanPod::url_path(&(), namespace);
+    super::pages::pipelined(kube, &url, lp, Action::new("list", "pods", namespace), init, step).await
 }
 
 /// LIST Warning events (all pages), decoded lean. Every event a check reads is a Warning.
@@ -49,9 +74,9 @@ async fn list_as<L, K>(
     resource: &str,
 ) -> Result<Vec<K>>
 where
-    L: Resource<DynamicType = ()> + DeserializeOwned,
+    L: Resource<DynamicType = ()> + DeserializeOwned + 'static,
     L: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
-    K: From<L>,
+    K: From<L> + Send + 'static,
 {
     let mut lp = list_params(kube);
     if let Some(f) = fields {
@@ -63,7 +88,7 @@ where
 /// LIST every object of a cluster-scoped kind (all pages).
 pub async fn list_cluster<K>(kube: &Kube, selector: Option<&str>, resource: &str) -> Result<Vec<K>>
 where
-    K: Resource<DynamicType = ()> + DeserializeOwned,
+    K: Resource<DynamicType = ()> + DeserializeOwned + Send + 'static,
     K: Resource<Scope = k8s_openapi::ClusterResourceScope>,
 {
     paginate::<K, K>(kube, K::url_path(&(), None), selector, list_params(kube), Action::new("list", resource, None))
@@ -99,85 +124,20 @@ async fn paginate<L, K>(
     action: Action<'_>,
 ) -> Result<Vec<K>>
 where
-    L: Resource + DeserializeOwned,
-    K: From<L>,
+    L: Resource + DeserializeOwned + 'static,
+    K: From<L> + Send + 'static,
 {
-    let mut out = Vec::new();
     if let Some(s) = selector {
         lp = lp.labels(s);
     }
-    loop {
-        let next = kube.call(action.clone(), page_into(kube, &url, &lp, &mut out)).await?;
-        match next {
-            Some(c) => lp = lp.continue_token(&c),
-            None => break,
-        }
-    }
-    Ok(out)
+    let limit = lp.limit.unwrap_or(0) as usize;
+    let step = move |out: &mut Vec<K>, body: &[u8]| decode_page::<L, K>(body, out, limit);
+    super::pages::pipelined(kube, &url, lp, action, async { Ok(Vec::new()) }, step).await
 }
-
-/// GET one LIST page and decode its items straight onto `out` (no page-sized list of items, no
-/// second copy of the body as text); the continue token, if more pages follow.
-async fn page_into<L, K>(
-    kube: &Kube,
-    url: &str,
-    lp: &ListParams,
-    out: &mut Vec<K>,
-) -> std::result::Result<Option<String>, kube::Error>
-where
-    L: Resource + DeserializeOwned,
-    K: From<L>,
-{
-    let mut req = kube::core::Request::new(url).list(lp).map_err(kube::Error::BuildRequest)?;
-    req.extensions_mut().insert("list");
-    let stream = kube.client.request_stream(req).await?;
-    let body = match read_body(stream, MAX_PAGE_BYTES).await.map_err(kube::Error::ReadEvents)? {
-        Body::Whole(b) => b,
-        Body::Cut(_) => {
-            return Err(kube::Error::ReadEvents(std::io::Error::other(format!(
-                "the LIST page is larger than {} MiB (use a smaller --chunk-size)",
-                MAX_PAGE_BYTES >> 20
-            ))));
-        }
-    };
-    decode_page::<L, K>(&body, out, lp.limit.unwrap_or(0) as usize).map_err(kube::Error::SerdeError)
-}
-
-/// Largest LIST page body read (a page of 5,000 pods is about 25 MB): a server that sends more
-/// (or never stops) ends the request with an error instead of exhausting memory.
-pub const MAX_PAGE_BYTES: usize = 1024 * 1024 * 1024;
 
 /// Items reserved at most from a page's `remainingItemCount`: the server's count sizes the list
 /// only up to this many (4 default pages); a longer list grows as it is read.
 pub const MAX_RESERVE_ITEMS: usize = 4 * PAGE as usize;
-
-/// A response body read up to a limit.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Body {
-    /// The whole body (at most the limit).
-    Whole(Vec<u8>),
-    /// The first `limit` bytes of a longer body; the rest was not read.
-    Cut(Vec<u8>),
-}
-
-/// Read a response body, at most `limit` bytes (it says whether there was more).
-pub async fn read_body(stream: impl futures::AsyncBufRead, limit: usize) -> std::io::Result<Body> {
-    use futures::{AsyncBufRead, AsyncBufReadExt};
-    let mut stream = std::pin::pin!(stream);
-    let mut body = Vec::new();
-    loop {
-        let chunk = stream.fill_buf().await?;
-        if chunk.is_empty() {
-            return Ok(Body::Whole(body));
-        }
-        let n = chunk.len().min(limit - body.len());
-        body.extend_from_slice(&chunk[..n]);
-        if n < chunk.len() {
-            return Ok(Body::Cut(body));
-        }
-        AsyncBufRead::consume(stream.as_mut(), n);
-    }
-}
 
 /// Decode one LIST page body (JSON): its items (as `L`, kept as `K` after [`slim`]) are
 /// appended to `out`; gives the continue token, if more pages follow. `limit` is the page size
@@ -191,6 +151,28 @@ where
     let mut de = serde_json::Deserializer::from_slice(body);
     let next = serde::de::DeserializeSeed::deserialize(page::Page::<L, K>::new(out, limit), &mut de)?;
     de.end()?;
+    Ok(next.filter(|c| !c.is_empty()))
+}
+
+/// [`decode_page`] for a list that is not kept: the items go to `each` in batches of at most
+/// `batch` (so that a page of thousands of pods is never held decoded at once).
+pub fn decode_in_batches<L, K>(
+    body: &[u8],
+    batch: usize,
+    each: &mut dyn FnMut(Vec<K>),
+) -> serde_json::Result<Option<String>>
+where
+    L: Resource + DeserializeOwned,
+    K: From<L>,
+{
+    let mut out = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let page = page::Page::<L, K>::new(&mut out, 0).in_batches(batch.max(1), each);
+    let next = serde::de::DeserializeSeed::deserialize(page, &mut de)?;
+    de.end()?;
+    if !out.is_empty() {
+        each(out);
+    }
     Ok(next.filter(|c| !c.is_empty()))
 }
 
@@ -213,12 +195,20 @@ mod page {
         out: &'a mut Vec<K>,
         /// The page size asked for.
         limit: usize,
+        /// Hand the items over every so many (the list is not kept; never sized ahead).
+        batches: Option<Batches<'a, K>>,
         wire: PhantomData<L>,
     }
 
+    type Batches<'a, K> = (usize, &'a mut dyn FnMut(Vec<K>));
+
     impl<'a, L, K> Page<'a, L, K> {
         pub fn new(out: &'a mut Vec<K>, limit: usize) -> Self {
-            Page { out, limit, wire: PhantomData }
+            Page { out, limit, batches: None, wire: PhantomData }
+        }
+
+        pub fn in_batches(self, size: usize, each: &'a mut dyn FnMut(Vec<K>)) -> Self {
+            Page { batches: Some((size, each)), ..self }
         }
     }
 
@@ -234,7 +224,7 @@ mod page {
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a Kubernetes LIST response")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+        fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Option<String>, A::Error> {
             let mut next = None;
             while let Some(key) = map.next_key::<String>()? {
                 match key.as_str() {
@@ -245,13 +235,18 @@ mod page {
                         // the whole list once: this page is full, the rest follows. The count
                         // is the server's word: it sizes at most MAX_RESERVE_ITEMS.
                         if self.out.is_empty()
+                            && self.batches.is_none()
                             && let Some(rest) = meta.remaining_item_count.and_then(|n| usize::try_from(n).ok())
                         {
                             self.out.reserve_exact(reserve_for(rest, self.limit));
                         }
                         next = meta.continue_;
                     }
-                    "items" => map.next_value_seed(Items::<L, K> { out: self.out, wire: PhantomData })?,
+                    "items" => map.next_value_seed(Items::<L, K> {
+                        out: self.out,
+                        batches: self.batches.as_mut().map(|(n, f)| (*n, &mut **f as &mut dyn FnMut(Vec<K>))),
+                        wire: PhantomData,
+                    })?,
                     _ => {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -263,6 +258,7 @@ mod page {
 
     struct Items<'a, L, K> {
         out: &'a mut Vec<K>,
+        batches: Option<Batches<'a, K>>,
         wire: PhantomData<L>,
     }
 
@@ -287,9 +283,14 @@ mod page {
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
             d.deserialize_seq(self)
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
             while let Some(item) = seq.next_element::<L>()? {
                 self.out.push(K::from(super::slim(item)));
+                if let Some((size, each)) = self.batches.as_mut()
+                    && self.out.len() >= *size
+                {
+                    each(std::mem::take(self.out));
+                }
             }
             Ok(())
         }
@@ -316,6 +317,22 @@ mod tests {
         {"metadata": {"name": "a", "namespace": "n", "managedFields": [{"manager": "m"}]}, "spec": {"containers": []}},
         {"metadata": {"name": "b", "namespace": "n"}}
       ]}"#;
+
+    #[test]
+    fn a_page_not_kept_is_handed_over_in_batches_and_never_sized_ahead() {
+        let body = r#"{"metadata": {"continue": "t", "remainingItemCount": 100000},
+          "items": [{"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}, {"metadata": {"name": "c"}},
+                    {"metadata": {"name": "d"}}, {"metadata": {"name": "e"}}]}"#;
+        let mut batches: Vec<(Vec<String>, usize)> = Vec::new();
+        let next = super::decode_in_batches::<LeanPod, Pod>(body.as_bytes(), 2, &mut |pods| {
+            batches.push((pods.iter().map(|p| p.metadata.name.clone().unwrap()).collect(), pods.capacity()))
+        })
+        .unwrap();
+        assert_eq!(next.as_deref(), Some("t"));
+        let names: Vec<Vec<String>> = batches.iter().map(|b| b.0.clone()).collect();
+        assert_eq!(names, [vec!["a", "b"], vec!["c", "d"], vec!["e"]]);
+        assert!(batches.iter().all(|b| b.1 <= 4), "the remaining count sized a batch: {batches:?}");
+    }
 
     #[test]
     fn a_first_page_appends_its_items_sizes_the_list_and_gives_the_continue_token() {
@@ -368,18 +385,6 @@ mod tests {
         assert_eq!(next.unwrap(), None, "an empty token is the last page");
         assert!(super::decode_page::<LeanPod, Pod>(br#"{"items": []} x"#, &mut out, 0).is_err());
         assert!(super::decode_page::<LeanPod, Pod>(b"\xff", &mut out, 0).is_err());
-    }
-
-    #[test]
-    fn a_body_longer_than_the_limit_is_cut_not_read_on() {
-        use super::{Body, read_body};
-        let read = |bytes: &'static [u8], limit| {
-            futures::executor::block_on(read_body(futures::io::BufReader::with_capacity(3, bytes), limit)).unwrap()
-        };
-        assert_eq!(read(b"0123456789", 10), Body::Whole(b"0123456789".to_vec()));
-        assert_eq!(read(b"0123456789", 4), Body::Cut(b"0123".to_vec()));
-        assert_eq!(read(b"0123456789", 0), Body::Cut(Vec::new()));
-        assert_eq!(read(b"", 0), Body::Whole(Vec::new()));
     }
 
     #[test]

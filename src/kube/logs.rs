@@ -6,7 +6,7 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};
 
-use super::collect::Body;
+use super::body::Body;
 use super::{Action, Kube};
 use crate::snapshot::{ContainerLog, LOG_TAIL_BYTES};
 
@@ -45,7 +45,7 @@ async fn read_log(kube: &Kube, r: LogRequest) -> ContainerLog {
     };
     let read = async {
         let stream = api.log_stream(&r.pod, &params).await?;
-        super::collect::read_body(stream, MAX_LOG_BODY_BYTES).await.map_err(kube::Error::ReadEvents)
+        super::body::read_body(stream, MAX_LOG_BODY_BYTES).await.map_err(kube::Error::ReadEvents)
     };
     let result = kube.call(Action::new("get", "pods/log", Some(&r.namespace)), read).await;
     let mut log = ContainerLog {

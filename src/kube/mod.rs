@@ -1,11 +1,13 @@
 //! Everything that talks to the API server: the client from kubectl's flags, paginated LISTs,
 //! and the mapping of transport and API errors to the plugin's typed errors.
 
+pub mod body;
 pub mod client;
 pub mod collect;
 pub mod lean;
 pub mod logs;
 pub mod node_logs;
+pub mod pages;
 pub mod proxy;
 pub mod whoami;
 

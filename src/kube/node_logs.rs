@@ -148,11 +148,11 @@ pub async fn fetch(kube: &Kube, node: &str, q: &LogQuery) -> Result<(String, boo
         .map_err(|e| Error::Request(format!("get nodes/proxy: {e}")))?;
     let read = async {
         let stream = kube.client.request_stream(req).await?;
-        super::collect::read_body(stream, MAX_ANSWER_BYTES).await.map_err(kube::Error::ReadEvents)
+        super::body::read_body(stream, MAX_ANSWER_BYTES).await.map_err(kube::Error::ReadEvents)
     };
     let (body, cut) = match kube.call(Action::new("get", "nodes/proxy", None), read).await? {
-        super::collect::Body::Whole(b) => (b, false),
-        super::collect::Body::Cut(b) => (b, true),
+        super::body::Body::Whole(b) => (b, false),
+        super::body::Body::Cut(b) => (b, true),
     };
     Ok((String::from_utf8_lossy(&body).into_owned(), cut))
 }

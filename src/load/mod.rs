@@ -21,6 +21,7 @@ pub mod live;
 pub mod manifests;
 pub mod node_items;
 pub mod objects;
+pub mod paged;
 pub mod workloads;
 pub mod yaml;
 

@@ -12,6 +12,13 @@ use crate::snapshot::Snapshot;
 
 /// Human output: one block per object, its root cause first.
 pub fn render_human(findings: &[Finding], s: &Snapshot) -> String {
+    let hp_pods = s.pods.iter().filter(|p| p.spec.as_ref().is_some_and(checks::is_host_process)).count();
+    render_counted(findings, s, hp_pods)
+}
+
+/// [`render_human`] for a snapshot that does not hold every pod: `hp_pods` HostProcess pods were
+/// checked.
+pub fn render_counted(findings: &[Finding], s: &Snapshot, hp_pods: usize) -> String {
     let mut groups: BTreeMap<Option<ObjectRef>, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
         groups.entry(f.object.clone()).or_default().push(f);
@@ -45,7 +52,6 @@ pub fn render_human(findings: &[Finding], s: &Snapshot) -> String {
         }
         out.push('\n');
     }
-    let hp_pods = s.pods.iter().filter(|p| p.spec.as_ref().is_some_and(checks::is_host_process)).count();
     let hp_workloads =
         s.workloads.iter().filter(|w| w.template.spec.as_ref().is_some_and(checks::is_host_process)).count();
     let win = s.windows_nodes().count();

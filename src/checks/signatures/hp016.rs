@@ -16,6 +16,17 @@ pub const SIGNATURES: &[Signature] = &[
         last_line: false,
     },
     Signature {
+        id: "relative-path-working-dir",
+        all: &["is not recognized as the name of a cmdlet"],
+        any: &["the term '.\\", "the term './"],
+        cause: "a script or program given by a relative path (.\\ or ./) is not in the working directory: a HostProcess container starts in the image's mount point ($env:CONTAINER_SANDBOX_MOUNT_POINT: C:\\hpc on containerd 1.7+, C:\\C\\<id> on 1.6) only if neither the image's WORKDIR nor the pod's workingDir moves it, and containerd 1.7.0 to 1.7.18 started HostProcess containers in C:\\ instead (fixed in 1.7.19 and 2.0).",
+        fix: "call it by an absolute path, $env:CONTAINER_SANDBOX_MOUNT_POINT\\<path> (%CONTAINER_SANDBOX_MOUNT_POINT%\\<path> in cmd), or set workingDir: $env:CONTAINER_SANDBOX_MOUNT_POINT; upgrade containerd 1.7 nodes to 1.7.19 or later",
+        source: "https://github.com/kubernetes/kubernetes/issues/112885",
+        example: "./wcnspectserv.exe : The term './wcnspectserv.exe' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.",
+        layout: false,
+        last_line: false,
+    },
+    Signature {
         id: "powershell-term-not-recognized",
         all: &[],
         any: &["is not recognized as the name of a cmdlet, function, script file, or operable program"],

@@ -8,6 +8,7 @@ pub mod hp014;
 pub mod hp016;
 pub mod hp017;
 pub mod hp019;
+pub mod hp024;
 
 #[cfg(test)]
 mod tests {
