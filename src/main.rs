@@ -26,7 +26,10 @@ fn main() {
     tidy_no_proxy();
     let cli = Cli::parse();
     logging::init(cli.global.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // One thread for I/O: decoding and checking run on blocking threads (`kube::pages`), and a
+    // response body read on another thread than its connection's costs a wake-up per chunk
+    // (measured: doctor's CPU fell from 3.3 s to 2.5 s at 20,000 pods).
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             say(&format!("error: cannot start the async runtime: {e}\n"));

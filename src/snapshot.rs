@@ -107,6 +107,19 @@ pub struct Snapshot {
     /// What each node reported about itself in a support bundle (`_hostprocess/nodes/<node>/`),
     /// by node name; empty for every other source.
     pub node_facts: BTreeMap<String, NodeFacts>,
+    /// The HostProcess networking pods of each node (HP020), by node name, as (namespace/name,
+    /// failing) sorted by name, when `pods` does not hold every pod (doctor checks pods page by
+    /// page and keeps this instead); `None`: HP020 finds them in `pods`.
+    pub networking_pods: Option<BTreeMap<String, Vec<(String, bool)>>>,
+    /// One batch of pods checked against the small kinds (doctor live, `load::paged`): only the
+    /// findings about these pods are kept, so the rules skip those about nodes (made once, by
+    /// the run over the whole snapshot).
+    pub pods_batch: bool,
+    /// The Windows nodes that can run HostProcess pods (no node rule error), by index into
+    /// `nodes`: HP009 fills it on first use. It depends on the nodes only, so it outlives
+    /// [`Snapshot::set_pods`].
+    #[doc(hidden)]
+    pub runnable_windows: OnceLock<Vec<usize>>,
     /// Lookup tables built on first use, once the snapshot is filled (checks only read it).
     #[doc(hidden)]
     pub lookup: OnceLock<Lookup>,

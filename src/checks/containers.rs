@@ -88,11 +88,18 @@ pub fn effective_user<'a>(spec: &'a PodSpec, c: &ContainerView<'a>) -> Option<&'
 /// A HostProcess pod: at least one container with effective hostProcess, or (for a
 /// securityContext-only fragment) a pod-level `hostProcess: true`.
 pub fn is_host_process(spec: &PodSpec) -> bool {
-    let cs = containers(spec);
-    if cs.is_empty() {
-        return pod_host_process(spec) == Some(true);
+    // As `containers(spec).iter().any(effective_host_process)`, without building the views:
+    // every rule asks this of every spec.
+    let pod = pod_host_process(spec);
+    let own = |sc: Option<&SecurityContext>| sc?.windows_options.as_ref()?.host_process;
+    let mut contexts = (spec.init_containers.iter().flatten().map(|c| c.security_context.as_ref()))
+        .chain(spec.containers.iter().map(|c| c.security_context.as_ref()))
+        .chain(spec.ephemeral_containers.iter().flatten().map(|c| c.security_context.as_ref()))
+        .peekable();
+    if contexts.peek().is_none() {
+        return pod == Some(true);
     }
-    cs.iter().any(|c| effective_host_process(spec, c))
+    contexts.any(|sc| own(sc).or(pod).unwrap_or(false))
 }
 
 /// HostProcess specs of the snapshot (pods and workload templates).

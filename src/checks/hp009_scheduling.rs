@@ -6,7 +6,7 @@ use super::node_rules::node_problems;
 use super::rule::Rule;
 use super::scheduling::{node_matches, required_os, taint_text, untolerated_taints};
 use crate::finding::{Finding, Severity};
-use crate::snapshot::{Snapshot, Source, node_name};
+use crate::snapshot::{Snapshot, Source, node_name, node_os};
 
 pub static RULE: Rule = Rule {
     id: "HP009",
@@ -89,14 +89,19 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     }
     // Nodes that cannot run HostProcess pods anyway (HP010/HP011/HP012) are not counted: keeping
     // a DaemonSet off them is right.
-    let windows: Vec<_> = snapshot
-        .windows_nodes()
-        .filter(|n| {
-            node_problems(n, snapshot.server_version.as_deref(), snapshot.facts(crate::snapshot::node_name(n)))
-                .iter()
-                .all(|f| f.severity != Severity::Error)
-        })
-        .collect();
+    // Made once per snapshot: doctor checks pods in batches against the same nodes.
+    let runnable = snapshot.runnable_windows.get_or_init(|| {
+        (snapshot.nodes.iter().enumerate())
+            .filter(|(_, n)| node_os(n) == "windows")
+            .filter(|(_, n)| {
+                node_problems(n, snapshot.server_version.as_deref(), snapshot.facts(node_name(n)))
+                    .iter()
+                    .all(|f| f.severity != Severity::Error)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    });
+    let windows: Vec<_> = runnable.iter().map(|&i| &snapshot.nodes[i]).collect();
     for spec in host_process_specs(snapshot) {
         if spec.partial {
             continue;

@@ -103,7 +103,7 @@ pub fn node_problem(node: &Node, facts: Option<&NodeFacts>) -> Option<Finding> {
 }
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
-    if snapshot.source == Source::Cluster {
+    if snapshot.source == Source::Cluster && !snapshot.pods_batch {
         for node in snapshot.windows_nodes() {
             out.extend(node_problem(node, snapshot.facts(node_name(node))));
         }

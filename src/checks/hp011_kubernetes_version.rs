@@ -175,7 +175,7 @@ pub fn node_problem(node: &Node, server_version: Option<&str>) -> Vec<Finding> {
 
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     let live = snapshot.source == Source::Cluster;
-    if live {
+    if live && !snapshot.pods_batch {
         for node in snapshot.windows_nodes() {
             out.extend(node_problem(node, None));
             if let Some(server) = snapshot.server_version.as_deref() {

@@ -179,7 +179,12 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
 
         for c in &hp {
             let mounts = c.volume_mounts.map(Vec::as_slice).unwrap_or(&[]);
+            if mounts.is_empty() {
+                continue;
+            }
             let values = path_values(c);
+            // The paths behind the mount-point variable, found once for all the mounts.
+            let behind_var: Vec<String> = values.iter().flat_map(|v| after_mount_point(v)).collect();
             for (j, m) in mounts.iter().enumerate() {
                 let mp = norm(&m.mount_path);
                 if mp.is_empty() {
@@ -187,7 +192,7 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 }
                 let field = format!("{}.volumeMounts[{j}]", c.path);
                 // Access through the sandbox mount point.
-                let via_var = values.iter().any(|v| after_mount_point(v).iter().any(|rest| under(rest, &mp)));
+                let via_var = behind_var.iter().any(|rest| under(rest, &mp));
                 if via_var && (has_17 || unknown) {
                     let (sev, when) = if has_17 {
                         (

@@ -225,8 +225,7 @@ fn sandbox_finding(spec: &SpecRef<'_>, node: &str, event: &str, helpers: &[(Stri
 }
 
 /// A HostProcess pod that is one of its node's networking pods (CNI, kube-proxy) by its name or
-/// an image. This rule reads them whatever their state: doctor, checking pods page by page,
-/// keeps them (see `load::paged`).
+/// an image. This rule names them whatever their state.
 pub fn is_networking_pod(p: &k8s_openapi::api::core::v1::Pod) -> bool {
     let Some(spec) = p.spec.as_ref().filter(|s| is_host_process(s)) else { return false };
     let name = p.metadata.name.as_deref().unwrap_or("");
@@ -234,20 +233,30 @@ pub fn is_networking_pod(p: &k8s_openapi::api::core::v1::Pod) -> bool {
     NETWORKING.iter().any(|w| name.contains(w)) || images.any(|i| NETWORKING.iter().any(|w| i.contains(w)))
 }
 
-/// The HostProcess networking pods on a node, with whether each is failing.
+/// What this rule reads of a networking pod: its node, `namespace/name` and whether it is
+/// failing. `None` for any other pod, or one not bound to a node. doctor, checking pods page by
+/// page, keeps these in [`Snapshot::networking_pods`] instead of the pods (see `load::paged`).
+pub fn networking_digest(p: &k8s_openapi::api::core::v1::Pod) -> Option<(String, (String, bool))> {
+    let node = p.spec.as_ref()?.node_name.as_deref()?;
+    if !is_networking_pod(p) {
+        return None;
+    }
+    let name =
+        format!("{}/{}", p.metadata.namespace.as_deref().unwrap_or("default"), p.metadata.name.as_deref().unwrap_or(""));
+    Some((node.to_string(), (name, !failing_containers(p).is_empty())))
+}
+
+/// The HostProcess networking pods on a node, with whether each is failing, sorted.
 fn networking_pods(snapshot: &Snapshot, node: &str) -> Vec<(String, bool)> {
+    if let Some(digest) = &snapshot.networking_pods {
+        return digest.get(node).cloned().unwrap_or_default();
+    }
     let mut out: Vec<(String, bool)> = snapshot
         .pods
         .iter()
-        .filter(|p| p.spec.as_ref().is_some_and(|s| s.node_name.as_deref() == Some(node)) && is_networking_pod(p))
-        .map(|p| {
-            let name = format!(
-                "{}/{}",
-                p.metadata.namespace.as_deref().unwrap_or("default"),
-                p.metadata.name.as_deref().unwrap_or("")
-            );
-            (name, !failing_containers(p).is_empty())
-        })
+        .filter_map(networking_digest)
+        .filter(|(n, _)| n == node)
+        .map(|(_, pod)| pod)
         .collect();
     out.sort();
     out

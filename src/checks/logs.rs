@@ -129,8 +129,9 @@ fn status_texts(snapshot: &Snapshot, spec: &SpecRef<'_>, container: &str) -> Vec
 
 /// The findings of one rule's signatures on failing HostProcess containers: their logs first,
 /// then their status texts. The root cause the line names, quoted, above the generic
-/// crash-loop finding. A container the rule already reported (from its own checks) is skipped.
-pub fn findings(rule: &Rule, snapshot: &Snapshot, out: &mut Vec<Finding>) {
+/// crash-loop finding. A container the rule already reported (from its own checks, in
+/// `out[start..]`) is skipped.
+pub fn findings(rule: &Rule, snapshot: &Snapshot, out: &mut Vec<Finding>, start: usize) {
     if rule.signatures.is_empty() || snapshot.source != Source::Cluster {
         return;
     }
@@ -144,7 +145,7 @@ pub fn findings(rule: &Rule, snapshot: &Snapshot, out: &mut Vec<Finding>) {
                     && f.object.as_ref() == Some(spec.object)
                     && f.container.as_deref() == Some(&fc.name)
             };
-            if out.iter().any(reported) {
+            if out[start..].iter().any(reported) {
                 continue;
             }
             let log = snapshot.log(ns, &spec.object.name, &fc.name);

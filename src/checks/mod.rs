@@ -76,8 +76,9 @@ pub fn find(id_or_name: &str) -> Option<&'static Rule> {
 pub fn run(snapshot: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in all() {
+        let start = out.len();
         (rule.check)(snapshot, &mut out);
-        logs::findings(rule, snapshot, &mut out);
+        logs::findings(rule, snapshot, &mut out, start);
     }
     sort(&mut out);
     out

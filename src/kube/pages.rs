@@ -7,6 +7,7 @@
 //! what an API server sends, but the body is untrusted) is decoded first, then the next page asked
 //! for: slower, same result.
 
+use std::collections::VecDeque;
 use std::future::Future;
 
 use kube::api::ListParams;
@@ -91,14 +92,18 @@ async fn fetch(kube: &Kube, url: &str, lp: &ListParams, action: &Action<'_>) -> 
     kube.call(action.clone(), get).await
 }
 
+/// Page bodies fetched ahead of the step while `init` runs: no more than this many bodies are
+/// held at once (a page of 5,000 pods is about 25 MB of JSON).
+pub const AHEAD: usize = 2;
+
 /// LIST every page of `url`, in order. Each body goes to `step` with the state on a blocking
-/// thread while the next page is fetched. `init` gives the state; it is awaited alongside the
-/// first request (doctor's pod pages wait for the small kinds there).
+/// thread while the next page is fetched. `init` gives the state; while it runs, the first
+/// [`AHEAD`] pages are fetched (doctor's pod pages wait for the small kinds there).
 /// `step` gives the continue token the body holds.
 pub async fn pipelined<S, F>(
     kube: &Kube,
     url: &str,
-    mut lp: ListParams,
+    lp: ListParams,
     action: Action<'_>,
     init: impl Future<Output = Result<S>>,
     step: F,
@@ -107,12 +112,13 @@ where
     S: Send + 'static,
     F: Fn(&mut S, &[u8]) -> serde_json::Result<Option<String>> + Send + Copy + 'static,
 {
-    let (first, state) = tokio::join!(fetch(kube, url, &lp, &action), init);
-    let (mut body, mut state) = (first?, state?);
-    loop {
+    let (mut ahead, state) = fetch_ahead(kube, url, &lp, &action, init).await?;
+    let mut state = state;
+    while let Some(body) = ahead.pop_front() {
         let head = head_continue(&body);
+        // The next page is asked for now unless it was fetched ahead.
         let next_lp = match &head {
-            Head::Next(Some(token)) => Some(lp.clone().continue_token(token)),
+            Head::Next(Some(token)) if ahead.is_empty() => Some(lp.clone().continue_token(token)),
             _ => None,
         };
         let run = run_step(state, body, step, &action, &kube.server);
@@ -128,17 +134,51 @@ where
             (Head::Next(peeked), token, _) if peeked != token => {
                 return Err(bad_page(&kube.server, &action, "its continue token differs from its metadata's"));
             }
-            (Head::Next(_), _, Some(next)) => body = next,
-            (Head::Next(_), _, None) => return Ok(state),
+            (Head::Next(_), _, Some(next)) => ahead.push_back(next),
+            (Head::Next(_), _, None) => {}
             // The head did not say: ask for the next page now that the decode did.
             (Head::Unknown, Some(token), _) => {
-                lp = lp.continue_token(&token);
-                body = fetch(kube, url, &lp, &action).await?;
+                ahead.push_back(fetch(kube, url, &lp.clone().continue_token(&token), &action).await?)
             }
-            (Head::Unknown, None, _) => return Ok(state),
+            (Head::Unknown, None, _) => {}
         }
-        if let Some(p) = next_lp {
-            lp = p;
+    }
+    Ok(state)
+}
+
+/// The first pages, fetched one after the other while `init` runs: at least the first, at most
+/// [`AHEAD`], and none after a page whose head does not give the next one. The request in flight
+/// when `init` ends is awaited, not dropped.
+async fn fetch_ahead<S>(
+    kube: &Kube,
+    url: &str,
+    lp: &ListParams,
+    action: &Action<'_>,
+    init: impl Future<Output = Result<S>>,
+) -> Result<(VecDeque<Vec<u8>>, S)> {
+    let mut init = std::pin::pin!(init);
+    let mut ahead = VecDeque::new();
+    let mut next = Some(lp.clone());
+    loop {
+        let Some(p) = next.take().filter(|_| ahead.len() < AHEAD) else {
+            let state = init.await?;
+            return Ok((ahead, state));
+        };
+        let mut get = std::pin::pin!(fetch(kube, url, &p, action));
+        let mut state = None;
+        let body = tokio::select! {
+            s = &mut init => {
+                state = Some(s?);
+                get.await?
+            }
+            b = &mut get => b?,
+        };
+        if let Head::Next(Some(token)) = head_continue(&body) {
+            next = Some(lp.clone().continue_token(&token));
+        }
+        ahead.push_back(body);
+        if let Some(state) = state {
+            return Ok((ahead, state));
         }
     }
 }

@@ -4,8 +4,10 @@
 //! page of pods is then checked against them with the same rules ([`checks::run`]) and dropped,
 //! keeping only the findings about its pods. A pod's findings depend on the pod, the small kinds
 //! and its container logs, with one exception: HP020 names the node's HostProcess networking
-//! pods. So a pod is kept whole, for a second run once every page is in, only when:
-//! - it is a networking pod HP020 may name, or has an HP020 finding that names them;
+//! pods. Of those, only their names and whether they fail are kept, by node
+//! ([`Snapshot::networking_pods`]). A pod is kept whole, for a second run once every page is
+//! in, only when:
+//! - it has an HP020 finding, which names its node's networking pods;
 //! - its failing containers are among the first `--max-logs` (namespace/pod order), whose logs
 //!   are read and change its findings;
 //! - it is a doctor target (`pod/NAME`).
@@ -20,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::checks;
-use crate::checks::hp020_host_network_service::{RULE as HP020, is_networking_pod};
+use crate::checks::hp020_host_network_service::{RULE as HP020, networking_digest};
 use crate::checks::logs::failing_containers;
 use crate::finding::Finding;
 use crate::kube::logs::LogRequest;
@@ -123,13 +125,16 @@ pub struct PagedCheck {
     tally: PodTally,
     /// Workloads loaded with the small kinds, checked in the second run only.
     workloads: Vec<Workload>,
+    /// HP020's networking pods of each node, as the second run reads them.
+    networking: BTreeMap<String, Vec<(String, bool)>>,
 }
 
 impl PagedCheck {
     /// `base`: the snapshot of the small kinds (no pods, no workloads, no logs); `workloads`:
     /// those already loaded (checked at the end). `targets`: the names of the pods doctor was
     /// asked about.
-    pub fn new(base: Snapshot, workloads: Vec<Workload>, max_logs: usize, targets: Targets) -> PagedCheck {
+    pub fn new(mut base: Snapshot, workloads: Vec<Workload>, max_logs: usize, targets: Targets) -> PagedCheck {
+        base.pods_batch = true;
         PagedCheck {
             workloads,
             base,
@@ -139,6 +144,7 @@ impl PagedCheck {
             targets,
             findings: Vec::new(),
             tally: PodTally::default(),
+            networking: BTreeMap::new(),
         }
     }
 
@@ -156,8 +162,10 @@ impl PagedCheck {
             self.tally.add(&pod);
             let k = key(&pod);
             let findings = about.remove(&k).unwrap_or_default();
-            let pinned = is_networking_pod(&pod)
-                || findings.iter().any(|f| f.rule == HP020.id)
+            if let Some((node, digest)) = networking_digest(&pod) {
+                self.networking.entry(node).or_default().push(digest);
+            }
+            let pinned = findings.iter().any(|f| f.rule == HP020.id)
                 || self.targets.pods.contains(&k.1)
                 || (self.targets.owners && !findings.is_empty());
             let failing = match pod.spec.as_ref().is_some_and(checks::is_host_process) {
@@ -240,6 +248,9 @@ impl PagedCheck {
         s.workloads = self.workloads;
         s.workloads.extend(more);
         s.logs = logs;
+        self.networking.values_mut().for_each(|v| v.sort());
+        s.networking_pods = Some(self.networking);
+        s.pods_batch = false;
         s.lookup = Default::default();
         s.specs_index = Default::default();
         let mut findings = checks::run(&s);
@@ -464,13 +475,19 @@ mod tests {
         let names = |c: &Checked| -> Vec<String> {
             c.snapshot.pods.iter().map(|p| p.metadata.name.clone().unwrap_or_default()).collect()
         };
-        // No logs, no targets: the networking pods and the pods HP020 names them for.
+        // No logs, no targets: the pods HP020 names networking pods for; of the networking pods
+        // themselves, only their names and state, by node.
         let c = paged(&s, &ds, &all, 4, 0, Targets::default());
-        assert_eq!(names(&c), ["kube-flannel-ds-windows-x", "kube-proxy-windows-y", "web-1", "web-2"]);
+        assert_eq!(names(&c), ["web-1", "web-2"]);
         assert_eq!(c.tally.pods, s.pods.len());
+        let digest = c.snapshot.networking_pods.as_ref().expect("the networking pods' digest");
+        let named: Vec<&str> = digest.values().flatten().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(named.len(), 2, "{digest:?}");
+        assert!(named.contains(&"kube-system/kube-flannel-ds-windows-x"), "{digest:?}");
+        assert!(digest.values().flatten().any(|(_, failing)| *failing), "{digest:?}");
         // Logs: the pods of the first failing containers in namespace/pod order, in list order.
         let c = paged(&s, &ds, &all, 3, 2, Targets::default());
-        assert_eq!(names(&c), ["crash-1", "kube-flannel-ds-windows-x", "kube-proxy-windows-y", "web-1", "web-2"]);
+        assert_eq!(names(&c), ["crash-1", "kube-flannel-ds-windows-x", "web-1", "web-2"]);
         let c = paged(&s, &ds, &all, 3, 3, Targets::default());
         assert!(names(&c).contains(&"crash-2".to_string()) && !names(&c).contains(&"crash-3".to_string()));
         let reqs: Vec<_> = {
