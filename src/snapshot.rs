@@ -107,17 +107,13 @@ pub struct Snapshot {
     /// What each node reported about itself in a support bundle (`_hostprocess/nodes/<node>/`),
     /// by node name; empty for every other source.
     pub node_facts: BTreeMap<String, NodeFacts>,
-    /// The HostProcess networking pods of each node (HP020), by node name, as (namespace/name,
-    /// failing) sorted by name, when `pods` does not hold every pod (doctor checks pods page by
-    /// page and keeps this instead); `None`: HP020 finds them in `pods`.
+    /// HP020's networking pods by node, (namespace/name, failing) sorted, when `pods` does not
+    /// hold every pod (doctor live, `load::paged`); `None`: HP020 finds them in `pods`.
     pub networking_pods: Option<BTreeMap<String, Vec<(String, bool)>>>,
-    /// One batch of pods checked against the small kinds (doctor live, `load::paged`): only the
-    /// findings about these pods are kept, so the rules skip those about nodes (made once, by
-    /// the run over the whole snapshot).
+    /// One batch of pods (doctor live): only findings about them are kept, so rules skip their
+    /// node findings (the run over the whole snapshot makes those once).
     pub pods_batch: bool,
-    /// The Windows nodes that can run HostProcess pods (no node rule error), by index into
-    /// `nodes`: HP009 fills it on first use. It depends on the nodes only, so it outlives
-    /// [`Snapshot::set_pods`].
+    /// Windows nodes that can run HostProcess pods, by index: HP009's, kept across `set_pods`.
     #[doc(hidden)]
     pub runnable_windows: OnceLock<Vec<usize>>,
     /// Lookup tables built on first use, once the snapshot is filled (checks only read it).

@@ -34,7 +34,7 @@ pub struct Lifecycle {
     pods: Api<Pod>,
     states: Arc<Mutex<HashMap<String, Pod>>>,
     events: Arc<Mutex<HashMap<String, Vec<Event>>>>,
-    changed: Arc<tokio::sync::watch::Sender<u64>>,
+    changed: super::watch::Wakers,
     /// The current user (one SelfSubjectReview, asked at the first create).
     creator: Arc<tokio::sync::OnceCell<Option<String>>>,
 }
@@ -44,7 +44,6 @@ pub const SESSION_LABEL: &str = "kubectl-hostprocess.io/session";
 impl Lifecycle {
     pub fn new(kube: Kube, namespace: String, session: String) -> Self {
         let pods = Api::namespaced(kube.client.clone(), &namespace);
-        let (tx, _) = tokio::sync::watch::channel(0u64);
         Lifecycle {
             kube,
             namespace,
@@ -54,7 +53,7 @@ impl Lifecycle {
             pods,
             states: Arc::default(),
             events: Arc::default(),
-            changed: Arc::new(tx),
+            changed: Default::default(),
             creator: Arc::default(),
         }
     }
@@ -81,8 +80,8 @@ impl Lifecycle {
                         health.ok();
                         if let W::Apply(pod) | W::InitApply(pod) = event {
                             let name = pod.metadata.name.clone().unwrap_or_default();
-                            states.lock().expect("states lock").insert(name, pod);
-                            changed.send_modify(|v| *v += 1);
+                            states.lock().expect("states lock").insert(name.clone(), pod);
+                            changed.notify(&name);
                         }
                     }
                     Err(e) => {
@@ -122,12 +121,12 @@ impl Lifecycle {
                     continue;
                 }
                 let mut map = events.lock().expect("events lock");
-                let list = map.entry(name).or_default();
+                let list = map.entry(name.clone()).or_default();
                 let uid = ev.metadata.uid.clone();
                 list.retain(|e| e.metadata.uid != uid);
                 list.push(ev);
                 drop(map);
-                changed.send_modify(|v| *v += 1);
+                changed.notify(&name);
             }
         });
         (pod_task, event_task)
@@ -195,7 +194,7 @@ impl Lifecycle {
         timeout: Duration,
         mut progress: impl FnMut(&str),
     ) -> std::result::Result<(), StartFailure> {
-        let mut rx = self.changed.subscribe();
+        let mut rx = self.changed.subscribe(name);
         let deadline = tokio::time::Instant::now() + timeout;
         let mut watch = StartWatch::default();
         loop {

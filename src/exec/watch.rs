@@ -2,6 +2,7 @@
 //! (forbidden, unauthorized), or connection errors it keeps retrying through, remembered so that
 //! a pod that "never started" during an API outage is reported as the outage it was.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use kube::runtime::watcher;
@@ -55,10 +56,46 @@ pub fn is_fatal(e: &Error) -> bool {
     matches!(e, Error::Forbidden { .. } | Error::Unauthorized { .. })
 }
 
+/// The pods' waiters: one channel per pod waited for, moved by the watches on that pod's
+/// changes only. One channel for all woke every waiter of a fan-out on every change: a cost per
+/// node that grew with the number of nodes.
+#[derive(Clone, Default)]
+pub struct Wakers(Arc<Mutex<HashMap<String, tokio::sync::watch::Sender<u64>>>>);
+
+impl Wakers {
+    /// A receiver that changes whenever pod `name` (or one of its events) does.
+    pub fn subscribe(&self, name: &str) -> tokio::sync::watch::Receiver<u64> {
+        let mut channels = self.0.lock().expect("wakers lock");
+        channels.entry(name.to_string()).or_insert_with(|| tokio::sync::watch::channel(0).0).subscribe()
+    }
+
+    /// Wake the waiter of pod `name`, if one waits.
+    pub fn notify(&self, name: &str) {
+        if let Some(tx) = self.0.lock().expect("wakers lock").get(name) {
+            tx.send_modify(|v| *v += 1);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::ExitCode;
+
+    #[test]
+    fn a_change_wakes_only_the_waiter_of_that_pod() {
+        let wakers = Wakers::default();
+        let (mut a, b) = (wakers.subscribe("hp-exec-a"), wakers.subscribe("hp-exec-b"));
+        wakers.notify("hp-exec-a");
+        wakers.notify("hp-exec-nobody-waits-for");
+        assert!(a.has_changed().unwrap());
+        assert!(!b.has_changed().unwrap());
+        a.mark_unchanged();
+        // A second waiter of the same pod shares its channel.
+        let again = wakers.subscribe("hp-exec-a");
+        wakers.notify("hp-exec-a");
+        assert!(a.has_changed().unwrap() && again.has_changed().unwrap());
+    }
 
     fn status(code: u16, reason: &str, message: &str) -> kube::Error {
         kube::Error::Api(kube::core::Status::failure(message, reason).with_code(code).boxed())
