@@ -3,8 +3,9 @@
 use std::io::Write;
 
 use clap::Parser;
+use kubectl_hostprocess::cli::{Cli, Command};
 use kubectl_hostprocess::output::escape::terminal_safe;
-use kubectl_hostprocess::{cli::Cli, commands, error::ExitCode, logging};
+use kubectl_hostprocess::{commands, error::ExitCode, logging};
 
 /// Write to stderr; a closed stderr (`2>&1 | head -1`) is not worth a panic.
 fn say(text: &str) {
@@ -26,10 +27,15 @@ fn main() {
     tidy_no_proxy();
     let cli = Cli::parse();
     logging::init(cli.global.verbose);
-    // One thread for I/O: decoding and checking run on blocking threads (`kube::pages`), and a
-    // response body read on another thread than its connection's costs a wake-up per chunk
-    // (measured: doctor's CPU fell from 3.3 s to 2.5 s at 20,000 pods).
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // doctor: one thread for I/O. It decodes and checks on blocking threads (`kube::pages`), and
+    // a body read on another thread than its connection's costs a wake-up per chunk (its CPU
+    // fell from 3.3 s to 2.5 s at 20,000 pods). A fan-out (exec, cp, collect) does its work on
+    // the runtime: hundreds of TLS sessions, slower on one thread (`make bench`, README).
+    let mut builder = match cli.command {
+        Command::Doctor(_) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             say(&format!("error: cannot start the async runtime: {e}\n"));
