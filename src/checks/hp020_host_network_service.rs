@@ -226,7 +226,7 @@ fn sandbox_finding(spec: &SpecRef<'_>, node: &str, event: &str, helpers: &[(Stri
 
 /// A HostProcess pod that is one of its node's networking pods (CNI, kube-proxy) by its name or
 /// an image. This rule names them whatever their state.
-pub fn is_networking_pod(p: &k8s_openapi::api::core::v1::Pod) -> bool {
+fn is_networking_pod(p: &k8s_openapi::api::core::v1::Pod) -> bool {
     let Some(spec) = p.spec.as_ref().filter(|s| is_host_process(s)) else { return false };
     let name = p.metadata.name.as_deref().unwrap_or("");
     let mut images = spec.containers.iter().filter_map(|c| c.image.as_deref());
@@ -254,9 +254,8 @@ fn networking_pods(snapshot: &Snapshot, node: &str) -> Vec<(String, bool)> {
     let mut out: Vec<(String, bool)> = snapshot
         .pods
         .iter()
-        .filter_map(networking_digest)
-        .filter(|(n, _)| n == node)
-        .map(|(_, pod)| pod)
+        .filter(|p| p.spec.as_ref().is_some_and(|s| s.node_name.as_deref() == Some(node)))
+        .filter_map(|p| networking_digest(p).map(|(_, pod)| pod))
         .collect();
     out.sort();
     out

@@ -112,8 +112,7 @@ where
     S: Send + 'static,
     F: Fn(&mut S, &[u8]) -> serde_json::Result<Option<String>> + Send + Copy + 'static,
 {
-    let (mut ahead, state) = fetch_ahead(kube, url, &lp, &action, init).await?;
-    let mut state = state;
+    let (mut ahead, mut state) = fetch_ahead(kube, url, &lp, &action, init).await?;
     while let Some(body) = ahead.pop_front() {
         let head = head_continue(&body);
         // The next page is asked for now unless it was fetched ahead.
