@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod event_record;
 pub mod exec;
 pub mod finding;
 pub mod flag_values;

@@ -23,9 +23,27 @@ fn tidy_no_proxy() {
     }
 }
 
+/// doctor's peak memory on glibc. One malloc arena: its page bodies are read on the I/O thread
+/// and decoded and freed on a blocking thread, and each thread's own arena kept what the other
+/// had freed. Blocks of 1 MiB and more (page bodies) always from `mmap`: freed at once, grown in
+/// place. At 20,000 pods its peak RSS fell from 82-86 MB to 64-67 MB (README, Performance).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_malloc_for_doctor() {
+    // SAFETY: called in main before the runtime or any other thread exists; mallopt only sets
+    // the allocator's parameters.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 fn main() {
     tidy_no_proxy();
     let cli = Cli::parse();
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if matches!(cli.command, Command::Doctor(_)) {
+        tune_malloc_for_doctor();
+    }
     logging::init(cli.global.verbose);
     // doctor: one thread for I/O. It decodes and checks on blocking threads (`kube::pages`), and
     // a body read on another thread than its connection's costs a wake-up per chunk (its CPU

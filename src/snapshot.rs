@@ -4,9 +4,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, NodeSystemInfo, Pod, PodSpec, PodTemplateSpec};
+use k8s_openapi::api::core::v1::{Namespace, Node, NodeSystemInfo, Pod, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
 
+use crate::event_record::EventRecord;
 use crate::finding::ObjectRef;
 pub use crate::node_facts::NodeFacts;
 use crate::version::Version;
@@ -93,7 +94,7 @@ pub struct Snapshot {
     pub namespaces: Vec<Namespace>,
     pub pods: Vec<Pod>,
     pub workloads: Vec<Workload>,
-    pub events: Vec<Event>,
+    pub events: Vec<EventRecord>,
     pub context: Context,
     /// Pods read from a docs-style fragment (`spec:` only). Kind is "PodSpec".
     pub fragments: HashSet<ObjectRef>,
@@ -205,7 +206,7 @@ impl Snapshot {
                 events.entry((kind, io.namespace.clone(), name)).or_default().push(i);
             }
             for v in events.values_mut() {
-                v.sort_by_key(|&i| event_time(&self.events[i]));
+                v.sort_by(|&a, &b| self.events[a].time.cmp(&self.events[b].time));
             }
             let nodes = self.nodes.iter().enumerate().map(|(i, n)| (node_name(n).to_string(), i)).collect();
             let mut windows_containerd: Vec<Version> =
@@ -313,7 +314,7 @@ impl Snapshot {
     }
 
     /// Events whose involvedObject is this object, oldest first.
-    pub fn events_for<'a>(&'a self, object: &ObjectRef) -> Vec<&'a Event> {
+    pub fn events_for<'a>(&'a self, object: &ObjectRef) -> Vec<&'a EventRecord> {
         let key = (object.kind.clone(), object.namespace.clone(), object.name.clone());
         self.lookup().events.get(&key).map(|v| v.iter().map(|&i| &self.events[i]).collect()).unwrap_or_default()
     }
@@ -359,17 +360,6 @@ impl Snapshot {
 
 pub fn pod_ref(pod: &Pod) -> ObjectRef {
     ObjectRef::new("Pod", pod.metadata.namespace.as_deref(), pod.metadata.name.as_deref().unwrap_or(""))
-}
-
-/// Sort key for events: lastTimestamp, eventTime or firstTimestamp, as RFC 3339 text.
-pub fn event_time(e: &Event) -> String {
-    if let Some(t) = &e.last_timestamp {
-        return t.0.to_string();
-    }
-    if let Some(t) = &e.event_time {
-        return t.0.to_string();
-    }
-    e.first_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default()
 }
 
 /// The node's OS from its label, or from nodeInfo; "" if unknown.

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod, ReplicationController, Service};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, ReplicationController, Service};
 use kube::ResourceExt;
 use serde::Serialize;
 
@@ -156,7 +156,7 @@ pub async fn gather(
     let ns = scope.as_deref();
     let pods = keep(pods, "pods", &mut skipped)?;
     let (events, rcs, services, daemonsets, deployments, replicasets, statefulsets, jobs) = tokio::join!(
-        collect::list_warning_events(kube, ns),
+        collect::list_warning_events::<Event>(kube, ns),
         collect::list_all::<ReplicationController>(kube, ns, None, "replicationcontrollers"),
         collect::list_all::<Service>(kube, ns, None, "services"),
         collect::list_all::<DaemonSet>(kube, ns, None, "daemonsets"),

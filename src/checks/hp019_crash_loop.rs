@@ -197,6 +197,7 @@ mod tests {
                 "reason": "FailedCreatePodSandBox", "type": "Warning",
                 "message": "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox \"x\": plugin type=\"flannel\" failed (add)"
             }))
+            .map(|e: k8s_openapi::api::core::v1::Event| e.into())
             .unwrap(),
         );
         let f = findings(&s, &RULE);

@@ -1,5 +1,6 @@
 //! Building snapshots for rule unit tests.
 use super::rule::Rule;
+use crate::event_record::EventRecord;
 use crate::snapshot::{Snapshot, Source, Workload, WorkloadStatus};
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, PodTemplateSpec};
 
@@ -54,7 +55,7 @@ pub fn node(name: &str, os: &str, runtime: &str, kubelet: &str, kernel: &str, ta
 }
 
 /// A Warning event about `kind ns/name`.
-pub fn event(kind: &str, name: &str, reason: &str, message: &str, field_path: Option<&str>) -> Event {
+pub fn event(kind: &str, name: &str, reason: &str, message: &str, field_path: Option<&str>) -> EventRecord {
     let mut io = serde_json::json!({"kind": kind, "namespace": "ns", "name": name});
     if let Some(fp) = field_path {
         io["fieldPath"] = serde_json::json!(fp);
@@ -65,6 +66,7 @@ pub fn event(kind: &str, name: &str, reason: &str, message: &str, field_path: Op
         "type": "Warning", "reason": reason, "message": message,
         "lastTimestamp": "2025-01-01T00:00:00Z",
     }))
+    .map(|e: Event| e.into())
     .expect("event")
 }
 

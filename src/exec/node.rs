@@ -20,7 +20,7 @@ pub fn explain_failure(f: &StartFailure, node: Option<&Node>) -> Vec<String> {
     let snapshot = Snapshot {
         source: Source::Cluster,
         pods: vec![pod.clone()],
-        events: f.events.clone(),
+        events: f.events.iter().cloned().map(Into::into).collect(),
         nodes: node.cloned().into_iter().collect(),
         ..Default::default()
     };

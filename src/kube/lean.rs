@@ -15,6 +15,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Owne
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use crate::event_record::EventRecord;
+
 /// kubectl's copy of the whole object, as applied last.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -155,6 +157,12 @@ lean!(
         type_ as "type": Option<String>,
     }
 );
+
+impl From<LeanEvent> for EventRecord {
+    fn from(e: LeanEvent) -> EventRecord {
+        Event::from(e).into()
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ use super::body::{Body, read_body};
 use super::{Action, Kube};
 use crate::error::{Error, Result};
 
-/// Largest LIST page body read (a page of 5,000 pods is about 25 MB): a server that sends more
+/// Largest LIST page body read (a page of 1,000 pods is about 5 MB): a server that sends more
 /// (or never stops) ends the request with an error instead of exhausting memory.
 pub const MAX_PAGE_BYTES: usize = 1024 * 1024 * 1024;
 
@@ -93,7 +93,7 @@ async fn fetch(kube: &Kube, url: &str, lp: &ListParams, action: &Action<'_>) -> 
 }
 
 /// Page bodies fetched ahead of the step while `init` runs: no more than this many bodies are
-/// held at once (a page of 5,000 pods is about 25 MB of JSON).
+/// held at once (a page of 1,000 pods is about 5 MB of JSON).
 pub const AHEAD: usize = 2;
 
 /// LIST every page of `url`, in order. Each body goes to `step` with the state on a blocking

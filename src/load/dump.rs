@@ -226,7 +226,7 @@ impl Collector {
         if let Some(ns) = namespace {
             s.pods.retain(|p| p.metadata.namespace.as_deref() == Some(ns));
             s.workloads.retain(|w| w.metadata.namespace.as_deref() == Some(ns));
-            s.events.retain(|e| e.metadata.namespace.as_deref() == Some(ns));
+            s.events.retain(|e| e.namespace.as_deref() == Some(ns));
             s.logs.retain(|l| l.namespace == ns);
         }
         if s.namespaces.is_empty() && !s.pods.is_empty() {

@@ -129,7 +129,7 @@ impl Loaded {
             }
             Some("Event") => {
                 if let Some(e) = self.decode::<Event>(file, doc_no, v) {
-                    self.snapshot.events.push(e);
+                    self.snapshot.events.push(e.into());
                 }
             }
             Some(k) => {

@@ -264,6 +264,7 @@ impl PagedCheck {
 mod tests {
     use super::*;
     use crate::checks::testutil::{event, namespace, node, workload};
+    use crate::event_record::EventRecord;
     use crate::snapshot::Source;
     use serde_json::json;
 
@@ -308,9 +309,9 @@ mod tests {
         json!({"phase": "Running", "containerStatuses": cs})
     }
 
-    fn with_event(mut e: k8s_openapi::api::core::v1::Event, ns: &str) -> k8s_openapi::api::core::v1::Event {
+    fn with_event(mut e: EventRecord, ns: &str) -> EventRecord {
         e.involved_object.namespace = Some(ns.to_string());
-        e.metadata.namespace = Some(ns.to_string());
+        e.namespace = Some(ns.to_string());
         e
     }
 
