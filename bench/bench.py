@@ -10,7 +10,7 @@ a table on stdout, logs and raw outputs in target/bench/.
 Environment: BENCH_NODES (2000), BENCH_PODS (20000), BENCH_LARGE_NODES / BENCH_LARGE_PODS (unset:
 no third size; `make bench-envelope` sets 5000 / 150000), BENCH_FANOUT_NODES (500), BENCH_FANOUT_SMALL
 (100: the second fan-out size for the per-node cost), BENCH_SERIAL_NODES (20), BENCH_XARGS (1; 0 skips
-the xargs -P 16 alternative), BENCH_REPEAT (5 timed runs, the median is kept), BENCH_CHUNKS (500,5000:
+the xargs -P 16 alternative), BENCH_REPEAT (5 timed runs, the median is kept), BENCH_CHUNKS (500,1000,5000:
 doctor's --chunk-size values tried at each size), BENCH_POPEYE (1), BENCH_K8SGPT (1), BENCH_KUBECTL (1)
 (0 skips that peer), BENCH_PEER_TIMEOUT (900 s) and BENCH_PEER_RSS_MB (6000): a peer past either is
 killed and recorded with how far it got, BENCH_POPULATE_PROCS (1: populate's client processes), BENCH_POPULATE_FREEZE (0; 1 pauses kwok,
@@ -59,7 +59,7 @@ LARGE_PODS = env_int("BENCH_LARGE_PODS", 0)
 FANOUT = env_int("BENCH_FANOUT_NODES", 500)
 FANOUT_SMALL = env_int("BENCH_FANOUT_SMALL", 100)
 WANT_XARGS = os.environ.get("BENCH_XARGS", "1") != "0"
-CHUNKS = [int(x) for x in os.environ.get("BENCH_CHUNKS", "500,5000").split(",") if x.strip()]
+CHUNKS = [int(x) for x in os.environ.get("BENCH_CHUNKS", "500,1000,5000").split(",") if x.strip()]
 WANT_K8SGPT = os.environ.get("BENCH_K8SGPT", "1") != "0"
 WANT_KUBECTL = os.environ.get("BENCH_KUBECTL", "1") != "0"
 PEER_TIMEOUT = env_int("BENCH_PEER_TIMEOUT", 900)
