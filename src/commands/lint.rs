@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use crate::checks;
 use crate::cli::LintArgs;
 use crate::error::{ExitCode, Result};
 use crate::finding::Report;
@@ -20,7 +19,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     let mut findings = Vec::new();
     let mut sources = HashMap::new();
     let mut bad_input = 0usize;
-    let (files, skipped) = load::load_manifests(&args.files, args.recursive, &context)?;
+    let (files, skipped) = load::lint_files(&args.files, args.recursive, &context)?;
     for link in &skipped {
         eprintln!(
             "note: {}: a symbolic link to a directory, not followed (as kubectl -R); name it after -f to lint it",
@@ -30,9 +29,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     for file in files {
         match file {
             Ok(file) => {
-                let mut f = checks::run(&file.loaded.snapshot);
-                file.loaded.locate(&mut f);
-                findings.extend(f);
+                findings.extend(file.findings);
                 sources.insert(file.name, file.text);
             }
             Err(e) => {

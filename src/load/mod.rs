@@ -1,7 +1,7 @@
 //! Everything that fills a [`Snapshot`](crate::snapshot::Snapshot), one file per source:
 //!
 //! - [`manifests`]: `lint`'s files, one snapshot per file with field positions
-//!   ([`load_manifests`], and [`lint_text`] for one text);
+//!   ([`lint_files`], and [`lint_text`] for one text);
 //! - [`dump`]: `doctor --from-file`, a `kubectl get … -o yaml` dump or a support bundle
 //!   ([`load_dumps`]): [`cluster_info`] reads `kubectl cluster-info dump` (lists and container
 //!   logs), [`archive`] opens `.tar.gz`/`.zip` bundles, [`bundle_nodes`] reads the node part
@@ -27,4 +27,4 @@ pub mod yaml;
 
 pub use dump::{load_dump, load_dump_bytes, load_dumps};
 pub use live::collect_live;
-pub use manifests::{lint_text, load_manifests};
+pub use manifests::{lint_files, lint_text};
