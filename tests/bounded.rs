@@ -115,6 +115,15 @@ fn lint_deeply_nested_long_keys_are_bounded() {
     std::fs::write(&p, &y).unwrap();
     let findings = lint(&p);
     assert!(findings.iter().any(|f| f["rule"] == "HP001"), "{findings:#?}");
+    // Several such files: linted on worker threads too (`load::lint_files`), whose stacks must
+    // hold what the main thread's does.
+    let many = dir.path().join("many");
+    std::fs::create_dir(&many).unwrap();
+    for i in 0..4 {
+        std::fs::write(many.join(format!("deep{i}.yaml")), &y).unwrap();
+    }
+    let findings = lint(&many);
+    assert_eq!(findings.iter().filter(|f| f["rule"] == "HP001").count(), 4, "{findings:#?}");
 }
 
 /// Two links to `.` inside the directory `lint -R` walks: each file is linted once.

@@ -37,28 +37,33 @@ pub fn lint_files(
         Ok(LintedFile { name, text, findings })
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(files.len());
-    if threads <= 1 {
-        return Ok((files.iter().map(lint_one).collect(), skipped));
-    }
     let next = AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(path) = files.get(i) else { return mine };
+            mine.push((i, lint_one(path)));
+        }
+    };
+    // This thread works too; a worker that cannot be started leaves its share to the others.
     let mut done: Vec<(usize, Result<LintedFile>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(path) = files.get(i) else { return mine };
-                        mine.push((i, lint_one(path)));
-                    }
-                })
-            })
+        let workers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, work).ok())
             .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        let mut done = work();
+        for w in workers {
+            done.extend(w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        done
     });
     done.sort_by_key(|(i, _)| *i);
     Ok((done.into_iter().map(|(_, r)| r).collect(), skipped))
 }
+
+/// A lint worker's stack: the main thread's on Linux (8 MiB), not a spawned thread's default
+/// (2 MiB). Parsing and checking deeply nested YAML recurse (`tests/bounded.rs`).
+const WORKER_STACK: usize = 8 << 20;
 
 /// One file's text into a snapshot (with `context` for what offline checks cannot see).
 /// A document that looks like a Kubernetes object but does not decode fails the file.
