@@ -83,6 +83,40 @@ fn advice(spec: &crate::snapshot::SpecRef<'_>, message: &str) -> (&'static str, 
     }
 }
 
+/// Node names quoted for each reason, and reasons given; the rest are counted.
+const NAMED: usize = 3;
+const REASONS: usize = 4;
+
+/// `2 node(s) had untolerated taint os=windows:NoSchedule (w1, w2); 5000 node(s) didn't match the
+/// nodeSelector/affinity (bx-00001, bx-00002, bx-00003 and 4997 more)`: one part per reason, in
+/// the order the nodes were met, as the scheduler counts them, so a message stays short at 5,000
+/// nodes.
+fn blocked_nodes(blocked: &[(&str, String, bool)]) -> String {
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut why: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (node, reason, _) in blocked {
+        let i = *index.entry(reason.as_str()).or_insert_with(|| {
+            why.push((reason, Vec::new()));
+            why.len() - 1
+        });
+        why[i].1.push(node);
+    }
+    let part = |(reason, nodes): &(&str, Vec<&str>)| {
+        let more = match nodes.len().saturating_sub(NAMED) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        let named = nodes.iter().take(NAMED).copied().collect::<Vec<_>>().join(", ");
+        format!("{} node(s) {reason} ({named}{more})", nodes.len())
+    };
+    let mut parts: Vec<String> = why.iter().take(REASONS).map(part).collect();
+    if why.len() > REASONS {
+        let rest: usize = why[REASONS..].iter().map(|(_, n)| n.len()).sum();
+        parts.push(format!("{rest} node(s) for {} other reasons", why.len() - REASONS));
+    }
+    parts.join("; ")
+}
+
 fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     if snapshot.source != Source::Cluster {
         return;
@@ -138,22 +172,22 @@ fn check(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             continue;
         }
         let daemonset = spec.workload.filter(|w| w.kind == "DaemonSet");
-        let mut blocked: Vec<(String, String, bool)> = Vec::new(); // (node, why, taint?)
+        let mut blocked: Vec<(&str, String, bool)> = Vec::new(); // (node, why, taint?)
         for node in &windows {
             if !node_matches(spec.spec, node) {
-                blocked.push((node_name(node).into(), "does not match the nodeSelector/affinity".into(), false));
+                blocked.push((node_name(node), "didn't match the nodeSelector/affinity".into(), false));
                 continue;
             }
             let taints = untolerated_taints(spec.spec, node, daemonset.is_some());
             if !taints.is_empty() {
                 let t: Vec<String> = taints.iter().map(|t| taint_text(t)).collect();
-                blocked.push((node_name(node).into(), format!("has untolerated taint {}", t.join(", ")), true));
+                blocked.push((node_name(node), format!("had untolerated taint {}", t.join(", ")), true));
             }
         }
         if blocked.is_empty() {
             continue;
         }
-        let list = blocked.iter().map(|(n, why, _)| format!("{n} {why}")).collect::<Vec<_>>().join("; ");
+        let list = blocked_nodes(&blocked);
         let taint = blocked.iter().any(|(_, _, t)| *t);
         let field = if taint && spec.spec.tolerations.is_some() {
             "tolerations"
@@ -233,7 +267,42 @@ mod tests {
         let f = findings(&s, &RULE);
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].severity, Severity::Warning);
-        assert!(f[0].message.contains("w2 has untolerated taint os=windows:NoSchedule"));
+        assert!(f[0].message.ends_with("for: 1 node(s) had untolerated taint os=windows:NoSchedule (w2)"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn blocked_nodes_are_counted_per_reason_and_named_up_to_three() {
+        let taint = || "had untolerated taint os=windows:NoSchedule".to_string();
+        let sel = || "didn't match the nodeSelector/affinity".to_string();
+        let mut blocked = vec![("t1", taint(), true)];
+        blocked.extend((1..=5000).map(|i| (["n1", "n2", "n3", "n4"][i % 4], sel(), false)));
+        blocked.push(("t2", taint(), true));
+        let msg = blocked_nodes(&blocked);
+        assert_eq!(
+            msg,
+            "2 node(s) had untolerated taint os=windows:NoSchedule (t1, t2); \
+             5000 node(s) didn't match the nodeSelector/affinity (n2, n3, n4 and 4997 more)"
+        );
+        assert_eq!(blocked_nodes(&blocked[..1]), "1 node(s) had untolerated taint os=windows:NoSchedule (t1)");
+        let many: Vec<_> = (0..6).map(|i| ("n", format!("had untolerated taint k{i}=v:NoSchedule"), true)).collect();
+        assert!(blocked_nodes(&many).ends_with("1 node(s) had untolerated taint k3=v:NoSchedule (n); 2 node(s) for 2 other reasons"));
+    }
+
+    #[test]
+    fn a_pod_no_node_accepts_names_three_nodes_of_five_thousand() {
+        let pinned = r#"{"hostNetwork":true,"nodeSelector":{"kubernetes.io/os":"windows","node.kubernetes.io/windows-build":"10.0.14393"},
+            "securityContext":{"windowsOptions":{"hostProcess":true}},"containers":[{"name":"a"}]}"#;
+        let mut s = cluster_pod(pinned, r#"{"phase":"Pending"}"#);
+        s.nodes = (0..5000)
+            .map(|i| node(&format!("w{i:04}"), "windows", "containerd://1.7.0", "v1.30.0", "10.0.20348.1", "[]"))
+            .collect();
+        let f = findings(&s, &RULE);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(
+            f[0].message,
+            "no Windows node accepts this HostProcess pod: 5000 node(s) didn't match the nodeSelector/affinity \
+             (w0000, w0001, w0002 and 4997 more)"
+        );
     }
 
     #[test]
