@@ -666,6 +666,14 @@ fn a_closed_stdout_or_stderr_pipe_is_not_a_panic() {
         assert_eq!(rc, Some(0), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
+    // JSON, YAML and SARIF are written as they are serialized: a closed pipe ends them quietly,
+    // and the exit code still says there were findings.
+    let dir = fixtures().display().to_string();
+    for fmt in ["json", "yaml", "sarif", "human"] {
+        let (rc, err) = closed_pipe(&["lint", "-o", fmt, "--fail-on", "warning", "-f", &dir], "stdout");
+        assert_eq!(rc, Some(1), "lint -o {fmt}: {err}");
+        assert!(err.is_empty(), "lint -o {fmt}: {err}");
+    }
     // The error message goes to a closed stderr: still the usage exit code, not 101.
     let (rc, _) = closed_pipe(&["explain", "NOPE"], "stderr");
     assert_eq!(rc, Some(2));

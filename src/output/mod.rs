@@ -9,7 +9,7 @@ pub mod nodes;
 pub mod report;
 pub mod sarif;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
@@ -44,9 +44,58 @@ pub fn yaml<T: Serialize>(value: &T) -> Result<String> {
     serde_saphyr::to_string(value).map_err(|e| Error::Usage(format!("cannot render YAML: {e}")))
 }
 
+/// Serialize as pretty JSON straight to stdout: a report of tens of thousands of findings is
+/// never held whole as text (at 150,000 pods that text was tens of MB of doctor's peak).
+pub fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, PipeOut::default());
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| Error::Usage(format!("cannot render JSON: {e}")))?;
+    out.write_all(b"\n").and_then(|_| out.flush()).map_err(Error::Io)
+}
+
+/// [`print_json`] in YAML.
+pub fn print_yaml<T: Serialize>(value: &T) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, PipeOut::default());
+    serde_saphyr::to_io_writer(&mut out, value).map_err(|e| Error::Usage(format!("cannot render YAML: {e}")))?;
+    out.flush().map_err(Error::Io)
+}
+
+/// Stdout for a serializer: once the reader has gone (`| head`), the rest is dropped quietly,
+/// as [`print`] does.
+#[derive(Default)]
+struct PipeOut {
+    closed: bool,
+}
+
+impl Write for PipeOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match std::io::stdout().lock().write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            r => r,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.closed {
+            true => Ok(()),
+            false => match std::io::stdout().lock().flush() {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    self.closed = true;
+                    Ok(())
+                }
+                r => r,
+            },
+        }
+    }
+}
+
 /// Write to stdout; a closed pipe (`| head`) is not an error.
 pub fn print(text: &str) -> Result<()> {
-    use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -14,14 +14,20 @@ pub enum ReportFormat {
     Sarif,
 }
 
-/// Print the report; `sources` gives the source lines quoted by human output.
+/// Print the report; `sources` gives the source lines quoted by human output. JSON and YAML are
+/// written as they are serialized, never held whole.
 pub fn render_report(
     report: &Report,
     format: ReportFormat,
     sources: &HashMap<String, String>,
     fail_on: Severity,
 ) -> Result<ExitCode> {
-    crate::output::print(&render(report, format, sources)?)?;
+    match format {
+        ReportFormat::Json => super::print_json(report)?,
+        ReportFormat::Yaml => super::print_yaml(report)?,
+        ReportFormat::Sarif => super::print_json(&super::sarif::render(report))?,
+        ReportFormat::Human => super::print(&super::human::render(report, sources))?,
+    }
     Ok(if report.fails(fail_on) { ExitCode::Findings } else { ExitCode::Ok })
 }
 
