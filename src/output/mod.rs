@@ -66,41 +66,40 @@ struct PipeOut {
     closed: bool,
 }
 
-impl Write for PipeOut {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+impl PipeOut {
+    /// `r`, or `gone` once stdout is a closed pipe (then and after).
+    fn unless_closed<T>(
+        &mut self,
+        gone: T,
+        op: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
         if self.closed {
-            return Ok(buf.len());
+            return Ok(gone);
         }
-        match std::io::stdout().lock().write(buf) {
+        match op(&mut std::io::stdout().lock()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                 self.closed = true;
-                Ok(buf.len())
+                Ok(gone)
             }
             r => r,
         }
     }
+}
+
+impl Write for PipeOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.unless_closed(buf.len(), |out| out.write(buf))
+    }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        match self.closed {
-            true => Ok(()),
-            false => match std::io::stdout().lock().flush() {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                    self.closed = true;
-                    Ok(())
-                }
-                r => r,
-            },
-        }
+        self.unless_closed((), |out| out.flush())
     }
 }
 
 /// Write to stdout; a closed pipe (`| head`) is not an error.
 pub fn print(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => r.map_err(Error::Io),
-    }
+    let mut out = PipeOut::default();
+    out.write_all(text.as_bytes()).and_then(|_| out.flush()).map_err(Error::Io)
 }
 
 /// A comfy-table in kubectl's plain style (no borders, upper-case headers).
