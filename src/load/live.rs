@@ -39,12 +39,7 @@ async fn small_kinds(
     let mut s = Snapshot { source: Source::Cluster, ..Default::default() };
     s.server_version = version.ok();
     s.nodes = nodes?;
-    for n in &mut s.nodes {
-        // The image list of a node is large and no check reads it.
-        if let Some(st) = n.status.as_mut() {
-            st.images = None;
-        }
-    }
+    s.nodes.iter_mut().for_each(slim_node);
     // Listing namespaces may be forbidden to namespace-scoped users: go on without PSA labels.
     match namespaces {
         Ok(ns) => s.namespaces = ns,
@@ -53,6 +48,36 @@ async fn small_kinds(
     }
     s.events = events?;
     Ok(PagedCheck::new(s, workloads(daemonsets?), max_logs, targets))
+}
+
+/// Keep of a node what the checks and the node verdicts read (name, uid, labels, taints,
+/// cordon, conditions less their heartbeat, nodeInfo) and drop the rest: on a real cluster its
+/// image list, capacity, allocatable, addresses, volumes and annotations are most of its size,
+/// and doctor holds every node for the whole run (#15: 6.4 KB a node as k8s-openapi decodes a
+/// kubelet's node, without images).
+fn slim_node(n: &mut Node) {
+    n.metadata.annotations = None;
+    if let Some(sp) = n.spec.as_mut() {
+        sp.pod_cidr = None;
+        sp.pod_cidrs = None;
+        sp.provider_id = None;
+        sp.config_source = None;
+    }
+    if let Some(st) = n.status.as_mut() {
+        st.images = None;
+        st.capacity = None;
+        st.allocatable = None;
+        st.addresses = None;
+        st.daemon_endpoints = None;
+        st.volumes_attached = None;
+        st.volumes_in_use = None;
+        st.config = None;
+        st.features = None;
+        st.runtime_handlers = None;
+        for c in st.conditions.iter_mut().flatten() {
+            c.last_heartbeat_time = None;
+        }
+    }
 }
 
 /// Collect from the live cluster, in `namespace` (all without) and with a label `selector`, and
@@ -152,4 +177,83 @@ fn progress(msg: &'static str) -> Option<indicatif::ProgressBar> {
     pb.set_message(msg);
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(pb)
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::Pod;
+
+    use super::*;
+    use crate::checks;
+    use crate::nodes::node_report;
+
+    /// A kubelet's Windows node as the API server returns it, every field set, and a broken one.
+    fn node(name: &str, ready: &str, build: &str) -> Node {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name, "uid": format!("uid-{name}"),
+                "annotations": {"node.alpha.kubernetes.io/ttl": "0", "csi.volume.kubernetes.io/nodeid": "{\"disk.csi.azure.com\":\"x\"}"},
+                "labels": {"kubernetes.io/os": "windows", "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name,
+                    "node.kubernetes.io/windows-build": build}},
+            "spec": {"podCIDR": "10.0.1.0/24", "podCIDRs": ["10.0.1.0/24"], "providerID": "azure:///x",
+                "taints": [{"key": "os", "value": "windows", "effect": "NoSchedule"}]},
+            "status": {
+                "capacity": {"cpu": "4", "memory": "16Gi", "pods": "30", "ephemeral-storage": "128Gi"},
+                "allocatable": {"cpu": "3900m", "memory": "12Gi", "pods": "30", "ephemeral-storage": "100Gi"},
+                "conditions": [
+                    {"type": "DiskPressure", "status": "True", "reason": "KubeletHasDiskPressure", "message": "kubelet has disk pressure",
+                     "lastHeartbeatTime": "2026-12-01T21:40:00Z", "lastTransitionTime": "2026-12-01T21:00:00Z"},
+                    {"type": "Ready", "status": ready, "reason": "KubeletNotReady", "message": "container runtime network not ready",
+                     "lastHeartbeatTime": "2026-12-01T21:40:00Z", "lastTransitionTime": "2026-12-01T21:00:00Z"}],
+                "addresses": [{"type": "InternalIP", "address": "10.1.2.3"}, {"type": "Hostname", "address": name}],
+                "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+                "images": [{"names": ["mcr.microsoft.com/windows/nanoserver:ltsc2022"], "sizeBytes": 123}],
+                "volumesInUse": ["kubernetes.io/csi/disk.csi.azure.com^x"],
+                "nodeInfo": {"machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": format!("{build}.2527"),
+                    "osImage": "Windows Server 2022 Datacenter", "containerRuntimeVersion": "containerd://1.6.2",
+                    "kubeletVersion": "v1.22.4", "kubeProxyVersion": "", "operatingSystem": "windows", "architecture": "amd64"}}
+        }))
+        .unwrap()
+    }
+
+    fn snapshot(nodes: Vec<Node>) -> Snapshot {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "agent", "namespace": "kube-system", "uid": "p1"},
+            "spec": {"nodeSelector": {"kubernetes.io/os": "windows"}, "hostNetwork": true,
+                "securityContext": {"windowsOptions": {"hostProcess": true, "runAsUserName": "NT AUTHORITY\\SYSTEM"}},
+                "containers": [{"name": "agent", "image": "agent:1"}]},
+            "status": {"phase": "Pending"}
+        }))
+        .unwrap();
+        Snapshot {
+            source: Source::Cluster,
+            server_version: Some("v1.22.4".into()),
+            nodes,
+            pods: vec![pod],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_slim_node_gives_the_same_findings_and_verdicts_and_is_smaller() {
+        let full = vec![node("win-1", "False", "10.0.17763"), node("win-2", "True", "10.0.20348")];
+        let mut slim = full.clone();
+        slim.iter_mut().for_each(slim_node);
+
+        let (want, got) = (checks::run(&snapshot(full.clone())), checks::run(&snapshot(slim.clone())));
+        assert!(!want.is_empty());
+        assert_eq!(serde_json::to_string(&got).unwrap(), serde_json::to_string(&want).unwrap());
+        for (f, s) in full.iter().zip(&slim) {
+            assert_eq!(
+                format!("{:?}", node_report(s, Some("v1.22.4"))),
+                format!("{:?}", node_report(f, Some("v1.22.4")))
+            );
+        }
+
+        let st = slim[0].status.as_ref().unwrap();
+        assert!(st.images.is_none() && st.capacity.is_none() && st.addresses.is_none() && st.volumes_in_use.is_none());
+        assert!(st.conditions.iter().flatten().all(|c| c.last_heartbeat_time.is_none() && c.message.is_some()));
+        assert!(slim[0].metadata.annotations.is_none() && slim[0].metadata.labels.is_some());
+        let size = |n: &[Node]| serde_json::to_vec(n).unwrap().len();
+        assert!(size(&slim) * 5 < size(&full) * 3, "{} of {}", size(&slim), size(&full));
+    }
 }
