@@ -28,8 +28,7 @@ for c in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
   rm -f "$TESTENV_STATE/$c.pid"
 done
 
-# A pid counts as alive while it exists and is not a zombie (an unreaped zombie has exited).
-running() { [ -r "/proc/$1/stat" ] && ! awk '{exit ($3 == "Z") ? 0 : 1}' "/proc/$1/stat" 2>/dev/null; }
+# True while any of the pids is running (lib.sh).
 alive() { local p; for p in "$@"; do running "$p" && return 0; done; return 1; }
 deadline=$((SECONDS + 20))
 while [ "${#pids[@]}" -gt 0 ] && alive "${pids[@]}" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done

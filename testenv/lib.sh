@@ -44,21 +44,17 @@ start() {
   setsid "$@" >"$TESTENV_STATE/$name.log" 2>&1 </dev/null &
   echo $! >"$TESTENV_STATE/$name.pid"
 }
-# True while component $1's recorded pid exists and has not exited: just after `start` it can still
-# be the forked shell, not yet the component's binary (pid_alive is false then: on a busy machine
-# wait_for took that for a crash, with an empty log).
-forked() {
-  local pid state
-  pid=$(pid_of "$1") || return 1
-  [ -n "$pid" ] && read -r _ _ state _ 2>/dev/null <"/proc/$pid/stat" && [ "$state" != Z ]
-}
+# True while process $1 exists and has not exited (a zombie has). Unlike pid_alive it does not ask
+# for a component's binary: just after `start` the pid can still be the forked shell (on a busy
+# machine wait_for took that for a crash, with an empty log).
+running() { [ -r "/proc/$1/stat" ] && ! awk '{exit ($3 == "Z") ? 0 : 1}' "/proc/$1/stat" 2>/dev/null; }
 # wait_for NAME SECONDS CMD...: poll CMD every 0.5 s; on timeout or if NAME died, print the tail of
 # NAME's log and fail.
 wait_for() {
   local name=$1 secs=$2; shift 2
   local deadline=$((SECONDS + secs))
   until "$@" >/dev/null 2>&1; do
-    if ! pid_alive "$name" && ! forked "$name"; then
+    if ! running "$(pid_of "$name")"; then
       log "$name exited during startup; last lines of $TESTENV_STATE/$name.log:"
       tail -n 40 "$TESTENV_STATE/$name.log" >&2 || true
       return 1

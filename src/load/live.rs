@@ -243,10 +243,7 @@ mod tests {
         assert!(!want.is_empty());
         assert_eq!(serde_json::to_string(&got).unwrap(), serde_json::to_string(&want).unwrap());
         for (f, s) in full.iter().zip(&slim) {
-            assert_eq!(
-                format!("{:?}", node_report(s, Some("v1.22.4"))),
-                format!("{:?}", node_report(f, Some("v1.22.4")))
-            );
+            assert_eq!(node_report(s, Some("v1.22.4")), node_report(f, Some("v1.22.4")));
         }
 
         let st = slim[0].status.as_ref().unwrap();

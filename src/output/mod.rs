@@ -67,7 +67,7 @@ struct PipeOut {
 }
 
 impl PipeOut {
-    /// `r`, or `gone` once stdout is a closed pipe (then and after).
+    /// What `op` on stdout returns, or `gone` once stdout is a closed pipe (then and after).
     fn unless_closed<T>(
         &mut self,
         gone: T,
