@@ -10,7 +10,8 @@ a table on stdout, logs and raw outputs in target/bench/.
 Environment: BENCH_NODES (2000), BENCH_PODS (20000), BENCH_LARGE_NODES / BENCH_LARGE_PODS (unset:
 no third size; `make bench-envelope` sets 5000 / 150000), BENCH_FANOUT_NODES (500), BENCH_FANOUT_SMALL
 (100: the second fan-out size for the per-node cost), BENCH_SERIAL_NODES (20), BENCH_XARGS (1; 0 skips
-the xargs -P 16 alternative), BENCH_REPEAT (5 timed runs, the median is kept), BENCH_CHUNKS (500,1000,5000:
+the xargs -P 16 alternative), BENCH_REPEAT (5 timed runs, the median is kept), BENCH_LARGE_LOG_RUNS (1: doctor
+with and without logs at the large size, where one pair takes 2 min, instead of BENCH_REPEAT pairs), BENCH_CHUNKS (500,1000,5000:
 doctor's --chunk-size values tried at each size), BENCH_POPEYE (1), BENCH_K8SGPT (1), BENCH_KUBECTL (1)
 (0 skips that peer), BENCH_PEER_TIMEOUT (900 s) and BENCH_PEER_RSS_MB (6000): a peer past either is
 killed and recorded with how far it got, BENCH_POPULATE_PROCS (1: populate's client processes), BENCH_POPULATE_FREEZE (0; 1 pauses kwok,
@@ -18,6 +19,9 @@ scheduler and controller-manager while pods are created),
 BENCH_LARGE_STEP (10000: the large size grows in
 steps of this many pods and stops early when the memory left is below a peer's cap + doctor + 2 GB),
 BENCH_KEEP (0; 1 leaves the plane running), BENCH_STATE, BENCH_APISERVER_PORT (26443).
+
+results.json is also written after every phase, marked "partial" (which phase, seconds so far), so a run
+that is cut short keeps what it measured; the last write, without "partial", is the whole run.
 
 `python3 bench/bench.py --report [results.json]` runs nothing: it recomputes the summary, targets,
 table and plot of a finished run (default target/bench/results.json), e.g. after a target changed.
@@ -70,6 +74,7 @@ PEER_TIMEOUT = env_int("BENCH_PEER_TIMEOUT", 900)
 PEER_RSS_MB = env_int("BENCH_PEER_RSS_MB", 6000)
 SERIAL = env_int("BENCH_SERIAL_NODES", 20)
 REPEAT = max(1, env_int("BENCH_REPEAT", 5))
+LARGE_LOG_RUNS = max(1, env_int("BENCH_LARGE_LOG_RUNS", 1))
 WANT_POPEYE = os.environ.get("BENCH_POPEYE", "1") != "0"
 KEEP = os.environ.get("BENCH_KEEP", "0") == "1"
 STATE = os.environ.get("BENCH_STATE", "/tmp/kubectl-hostprocess-bench")
@@ -431,7 +436,6 @@ def doctor_suite(api, tag, repeat):
         "floor_seconds": statistics.median(f["seconds"] for f in floors), "floor_runs": floors,
     }
     res["floor_ratio"] = round(res["seconds"] / res["floor_seconds"], 2)
-    res["logs"] = logs_suite(tag, repeat)
     return res
 
 
@@ -980,21 +984,38 @@ def mem_available_mb():
         return 0
 
 
-def measure_size(api, tag, setup):
-    """Every doctor figure and every peer at the cluster as it is now."""
+def checkpoint(r, phase):
+    """Write results.json as it stands, marked `partial`: a run cut short (killed, or a session
+    that ends) keeps every figure measured so far. summarize() replaces it at the end."""
+    r["partial"] = {"after": phase, "elapsed_s": round(time.time() - T0, 1)}
+    with open(out_path("results.json"), "w") as f:
+        json.dump(r, f, indent=2)
+    log(f"results so far: {out_path('results.json')} (partial, after {phase})")
+
+
+def measure_size(api, r, tag, setup):
+    """Every doctor figure and kubectl get at the cluster as it is now, in order of what matters
+    most (a run cut short keeps the first): doctor and its floor, logs on/off, chunk sizes."""
     z = {"setup": setup, "cluster": cluster_size(api), "plane_memory": plane_memory()}
+    r["sizes"][tag] = z
     n = max(1, setup["populate"]["pods"])
     setup["seconds_per_1000_pods"] = round((setup["pods_s"] + setup["settle_s"]) / n * 1000, 2)
     log(f"[{tag}] cluster {z['cluster']}; plane RSS {z['plane_memory']}")
     z["doctor"] = doctor_suite(api, tag, REPEAT)
+    checkpoint(r, f"{tag} doctor")
+    z["doctor"]["logs"] = logs_suite(tag, LARGE_LOG_RUNS if tag == "large" else REPEAT)
+    checkpoint(r, f"{tag} logs")
     z["chunks"] = chunk_suite(tag, z["cluster"]["pods"])
+    checkpoint(r, f"{tag} chunks")
     z["kubectl_get"] = kubectl_get_suite(tag, min(3, REPEAT))
     z["plane_memory_after"] = plane_memory()
+    checkpoint(r, f"{tag} kubectl get")
     return z
 
 
-def peers(z, tag):
+def peers(r, z, tag):
     z["popeye"] = popeye_suite(tag)
+    checkpoint(r, f"{tag} popeye")
     z["k8sgpt"] = k8sgpt_suite(tag)
     z["plane_memory_after"] = plane_memory()
     d = z["doctor"]["seconds"]
@@ -1074,14 +1095,15 @@ def main():
             if len(steps) > 1:
                 setup["steps"] = steps
             prev_nodes, prev_pods, prev_psa = n_nodes, n_pods, max(psa, prev_psa)
-            z = measure_size(api, tag, setup)
+            z = measure_size(api, r, tag, setup)
             if tag == "full":
                 # exec before popeye: popeye leaves the apiserver busy (and GBs of its caches to free).
                 r["exec"] = exec_suite(fan_nodes)
                 r["exec"]["cost"] = fanout_cost(api, fan_nodes)
                 r["exec"]["xargs"] = xargs_suite(fan_nodes)
-            peers(z, tag)
-            r["sizes"][tag] = z
+                checkpoint(r, "exec")
+            peers(r, z, tag)
+            checkpoint(r, f"{tag} peers")
     finally:
         if KEEP:
             log(f"BENCH_KEEP=1: the bench plane keeps running (KUBECONFIG={STATE}/admin.kubeconfig); "
@@ -1098,6 +1120,7 @@ def main():
 
 
 def summarize(r, plane):
+    r.pop("partial", None)
     r["plane_up_s"] = plane["plane_up_s"]
     full = r["sizes"]["full"]
     large_tag = list(r["sizes"])[-1]
@@ -1166,6 +1189,9 @@ def summarize(r, plane):
 def report(path):
     """Summarize a finished run again (nothing is measured): results.json is rewritten in place."""
     r = json.load(open(path))
+    if "partial" in r:
+        sys.exit(f"bench: {path} is a partial run (cut short after {r['partial']['after']}): "
+                 "its figures are in the file as measured; there is no summary to recompute")
     # Runs before the plane's start-up time was kept: it is what setup_s has beyond the sizes.
     up = r.get("plane_up_s", r["setup_s"] - sum(
         z["setup"][k] for z in r["sizes"].values() for k in ("nodes_s", "pods_s", "settle_s")))
