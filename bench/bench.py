@@ -24,7 +24,7 @@ results.json is also written after every phase, marked "partial" (which phase, s
 that is cut short keeps what it measured; the last write, without "partial", is the whole run.
 
 `python3 bench/bench.py --report [results.json]` runs nothing: it recomputes the summary, targets,
-table and plot of a finished run (default target/bench/results.json), e.g. after a target changed.
+table, the README's Performance table (results.md) and plot of a finished run (default target/bench/results.json), e.g. after a target changed.
 """
 
 import contextlib
@@ -894,6 +894,90 @@ def table(r):
     return "\n".join(lines)
 
 
+def markdown(r):
+    """The README's Performance table (results.md): one column per size above the small one, a
+    blank cell where a figure was not measured (an exec row at the large size, or a partial run)."""
+    def n(x):
+        return f"{x:,}" if isinstance(x, int) else ("" if x is None else str(x))
+
+    def g(d, *keys):
+        for k in keys:
+            d = d.get(k) if isinstance(d, dict) else None
+        return d
+
+    def s_(x):
+        return "" if x is None else f"{x:.2f} s"
+
+    def cell(z, fn):
+        try:
+            return fn(z)
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            return ""
+
+    def chunk(z, cs):
+        c = z["chunks"][cs]
+        return f"{c['requests']} requests ({c['pod_pages']} pod pages), {c['peak_rss_mb']} MB, {s_(c['seconds'])}"
+
+    def peer(z, name):
+        p, d = z[name], z["doctor"]["seconds"]
+        if p.get("seconds") is None:
+            return fmt_peer(p, d)
+        head = f"{p['seconds']:.2f} s, {p['peak_rss_mb']:.0f} MB"
+        if p.get("error"):
+            return f"{p['error']} after {p['seconds']:.2f} s, {p['peak_rss_mb']:.0f} MB: doctor at least {p['seconds'] / d:.1f}x faster"
+        if not p.get("complete", True):
+            return f"{head} (incomplete: empty {', '.join(p.get('empty_sections', []))} sections)"
+        return f"{head}: doctor {p['seconds'] / d:.1f}x faster"
+
+    sizes = [(t, z) for t, z in r["sizes"].items() if t != "small"]
+    rows = [
+        ("cluster: nodes / pods / events / Warning events", lambda z: " / ".join(
+            n(z["cluster"][k]) for k in ("nodes", "pods", "events", "warning_events")), ""),
+        ("setup per 1,000 pods (create + settle)", lambda z: f"{z['setup']['seconds_per_1000_pods']} s", ""),
+        ("API server / etcd / kwok RSS", lambda z: " / ".join(
+            n(round(z["plane_memory"][k]["rss_mb"])) for k in ("kube-apiserver", "etcd", "kwok")) + " MB", ""),
+        ("`doctor -A -o json --max-logs 0`", lambda z: f"{s_(z['doctor']['seconds'])} (CPU "
+         f"{statistics.median(x['cpu_s'] or 0 for x in z['doctor']['runs']):.2f} s)", ""),
+        ("floor: the same requests with curl", lambda z: s_(z["doctor"]["floor_seconds"]), ""),
+        ("doctor / floor", lambda z: f"{z['doctor']['floor_ratio']}x", "<= 1.3x"),
+        ("doctor peak RSS", lambda z: f"{z['doctor']['peak_rss_mb']} MB", "<= 120 MB"),
+        (f"API requests (default `--chunk-size` {PAGE})", lambda z: f"{z['doctor']['requests']['requests']} for "
+         f"{pages_needed(z)} pages ({z['chunks'][str(PAGE)]['pod_pages']} of pods)", "one per page, none per object"),
+        *[(f"`--chunk-size {cs}`: requests, RSS, time", lambda z, cs=cs: chunk(z, cs), "")
+          for cs in map(str, CHUNKS) if cs != str(PAGE)],
+        ("with container logs / without: time, requests", lambda z: (
+            f"{s_(z['doctor']['logs']['seconds_with_logs'])}, {z['doctor']['logs']['with_logs']} requests / "
+            f"{s_(z['doctor']['logs']['seconds_without_logs'])}, {z['doctor']['logs']['without_logs']}"), ""),
+        ("`kubectl get` (7 kinds) `-A -o json`", lambda z: peer(z, "kubectl_get"), ">= 3x"),
+        ("popeye `-A`", lambda z: peer(z, "popeye"), ">= 10x"),
+        ("k8sgpt `analyze`", lambda z: peer(z, "k8sgpt"), ">= 10x"),
+    ]
+    e, full = r.get("exec") or {}, "full"
+    once = [
+        (f"`exec -l …` over {n(e.get('fanout_nodes'))} nodes",
+         lambda _: f"{s_(e['fanout_s'])} (plugin CPU {e['fanout_cpu_s']:.2f} s)", ""),
+        ("`xargs -P 16` kubectl run / wait / exec / delete", lambda _: (
+            f"{e['xargs']['seconds']:.2f} s: fan-out {e['xargs']['seconds'] / e['fanout_s']:.1f}x faster"), ">= 5x"),
+        (f"serial loop, {n(e.get('serial_nodes'))} nodes -> {n(e.get('fanout_nodes'))}", lambda _: (
+            f"{e['serial_s']:.2f} s -> {e['serial_scaled_s']:.1f} s: fan-out {e['serial_scaled_s'] / e['fanout_s']:.1f}x faster"), ""),
+        ("fan-out API requests per node", lambda _: f"{e['cost']['requests_per_node']} per node + {e['cost']['requests_constant']}",
+         "<= 4 + a constant"),
+        ("fan-out plugin CPU per node", lambda _: f"{e['cost']['cpu_ms_per_node']} ms per node + {e['cost']['cpu_ms_constant']} ms",
+         "<= 4 ms"),
+        ("`lint` 1,000 manifests", lambda _: f"{r['lint']['ms']:.0f} ms", "< 200 ms"),
+        ("`--help` (median of 20)", lambda _: f"{r['help']['ms']:.2f} ms", "< 5 ms"),
+    ]
+    head = "| measure | " + " | ".join(
+        f"{n(g(z, 'cluster', 'nodes'))} nodes / {n(g(z, 'cluster', 'pods'))} pods" for _, z in sizes) + " | goal |"
+    lines = [head, "|---" * (len(sizes) + 2) + "|"]
+    for label, fn, goal in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(z, fn) for _, z in sizes) + f" | {goal} |")
+    for label, fn, goal in once:
+        lines.append(f"| {label} | " + " | ".join(cell(None, fn) if t == full else "" for t, _ in sizes) + f" | {goal} |")
+    text = "\n".join(lines).replace("<=", "≤").replace(">=", "≥").replace("->", "→")
+    return re.sub(r"(\d)x\b", "\\1×", text)
+
+
 # ---- plot ------------------------------------------------------------------------------------
 
 def plot_svg(path, sizes):
@@ -990,6 +1074,11 @@ def checkpoint(r, phase):
     r["partial"] = {"after": phase, "elapsed_s": round(time.time() - T0, 1)}
     with open(out_path("results.json"), "w") as f:
         json.dump(r, f, indent=2)
+    try:  # a table of what is there; never the reason a run stops
+        with open(out_path("results.md"), "w") as f:
+            f.write(markdown(r) + "\n")
+    except Exception as e:  # noqa: BLE001
+        log(f"results.md not written: {e!r}")
     log(f"results so far: {out_path('results.json')} (partial, after {phase})")
 
 
@@ -1182,6 +1271,8 @@ def summarize(r, plane):
     text = table(r)
     with open(out_path("results.txt"), "w") as f:
         f.write(text + "\n")
+    with open(out_path("results.md"), "w") as f:
+        f.write(markdown(r) + "\n")
     print(text)
     print(f"\nresults: {out_path('results.json')}, plot: {r['plot']} (total {r['total_s']:.0f} s)")
 
