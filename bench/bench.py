@@ -967,13 +967,13 @@ def markdown(r):
         ("`lint` 1,000 manifests", lambda _: f"{r['lint']['ms']:.0f} ms", "< 200 ms"),
         ("`--help` (median of 20)", lambda _: f"{r['help']['ms']:.2f} ms", "< 5 ms"),
     ]
-    head = "| measure | " + " | ".join(
-        f"{n(g(z, 'cluster', 'nodes'))} nodes / {n(g(z, 'cluster', 'pods'))} pods" for _, z in sizes) + " | goal |"
-    lines = [head, "|---" * (len(sizes) + 2) + "|"]
-    for label, fn, goal in rows:
-        lines.append(f"| {label} | " + " | ".join(cell(z, fn) for _, z in sizes) + f" | {goal} |")
-    for label, fn, goal in once:
-        lines.append(f"| {label} | " + " | ".join(cell(None, fn) if t == full else "" for t, _ in sizes) + f" | {goal} |")
+    def line(cells):
+        return "| " + " | ".join(cells) + " |"
+
+    lines = [line(["measure", *(f"{n(g(z, 'cluster', 'nodes'))} nodes / {n(g(z, 'cluster', 'pods'))} pods"
+                                for _, z in sizes), "goal"]), "|---" * (len(sizes) + 2) + "|"]
+    lines += [line([label, *(cell(z, fn) for _, z in sizes), goal]) for label, fn, goal in rows]
+    lines += [line([label, *(cell(None, fn) if t == full else "" for t, _ in sizes), goal]) for label, fn, goal in once]
     text = "\n".join(lines).replace("<=", "≤").replace(">=", "≥").replace("->", "→")
     return re.sub(r"(\d)x\b", "\\1×", text)
 
@@ -1279,7 +1279,8 @@ def summarize(r, plane):
 
 def report(path):
     """Summarize a finished run again (nothing is measured): results.json is rewritten in place."""
-    r = json.load(open(path))
+    with open(path) as f:
+        r = json.load(f)
     if "partial" in r:
         sys.exit(f"bench: {path} is a partial run (cut short after {r['partial']['after']}): "
                  "its figures are in the file as measured; there is no summary to recompute")
