@@ -930,6 +930,9 @@ def markdown(r):
         return f"{head}: doctor {p['seconds'] / d:.1f}x faster"
 
     sizes = [(t, z) for t, z in r["sizes"].items() if t != "small"]
+
+    def version(peer_name):
+        return next((z[peer_name]["version"] for _, z in sizes if g(z, peer_name, "version")), "")
     rows = [
         ("cluster: nodes / pods / events / Warning events", lambda z: " / ".join(
             n(z["cluster"][k]) for k in ("nodes", "pods", "events", "warning_events")), ""),
@@ -949,8 +952,8 @@ def markdown(r):
             f"{s_(z['doctor']['logs']['seconds_with_logs'])}, {z['doctor']['logs']['with_logs']} requests / "
             f"{s_(z['doctor']['logs']['seconds_without_logs'])}, {z['doctor']['logs']['without_logs']}"), ""),
         ("`kubectl get` (7 kinds) `-A -o json`", lambda z: peer(z, "kubectl_get"), ">= 3x"),
-        ("popeye `-A`", lambda z: peer(z, "popeye"), ">= 10x"),
-        ("k8sgpt `analyze`", lambda z: peer(z, "k8sgpt"), ">= 10x"),
+        (f"popeye {version('popeye')} `-A`".replace("  ", " "), lambda z: peer(z, "popeye"), ">= 10x"),
+        (f"k8sgpt {version('k8sgpt')} `analyze`".replace("  ", " "), lambda z: peer(z, "k8sgpt"), ">= 10x"),
     ]
     e, full = r.get("exec") or {}, "full"
     once = [
@@ -960,11 +963,11 @@ def markdown(r):
             f"{e['xargs']['seconds']:.2f} s: fan-out {e['xargs']['seconds'] / e['fanout_s']:.1f}x faster"), ">= 5x"),
         (f"serial loop, {n(e.get('serial_nodes'))} nodes -> {n(e.get('fanout_nodes'))}", lambda _: (
             f"{e['serial_s']:.2f} s -> {e['serial_scaled_s']:.1f} s: fan-out {e['serial_scaled_s'] / e['fanout_s']:.1f}x faster"), ""),
-        ("fan-out API requests per node", lambda _: f"{e['cost']['requests_per_node']} per node + {e['cost']['requests_constant']}",
+        (f"fan-out API requests per node ({' → '.join(map(str, g(e, 'cost', 'sizes') or []))} nodes)", lambda _: f"{e['cost']['requests_per_node']} per node + {e['cost']['requests_constant']}",
          "<= 4 + a constant"),
         ("fan-out plugin CPU per node", lambda _: f"{e['cost']['cpu_ms_per_node']} ms per node + {e['cost']['cpu_ms_constant']} ms",
          "<= 4 ms"),
-        ("`lint` 1,000 manifests", lambda _: f"{r['lint']['ms']:.0f} ms", "< 200 ms"),
+        ("`lint` 1,000 manifests" + (f" ({r['lint']['files']} files)" if g(r, "lint", "files") else ""), lambda _: f"{r['lint']['ms']:.0f} ms", "< 200 ms"),
         ("`--help` (median of 20)", lambda _: f"{r['help']['ms']:.2f} ms", "< 5 ms"),
     ]
     def line(cells):
