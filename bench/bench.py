@@ -914,6 +914,9 @@ def markdown(r):
         except (KeyError, TypeError, ValueError, ZeroDivisionError):
             return ""
 
+    def signed(x):  # a fitted constant may come out below 0
+        return f"+ {x}" if x >= 0 else f"− {-x}"
+
     def chunk(z, cs):
         c = z["chunks"][cs]
         return f"{c['requests']} requests ({c['pod_pages']} pod pages), {c['peak_rss_mb']} MB, {s_(c['seconds'])}"
@@ -963,9 +966,9 @@ def markdown(r):
             f"{e['xargs']['seconds']:.2f} s: fan-out {e['xargs']['seconds'] / e['fanout_s']:.1f}x faster"), ">= 5x"),
         (f"serial loop, {n(e.get('serial_nodes'))} nodes -> {n(e.get('fanout_nodes'))}", lambda _: (
             f"{e['serial_s']:.2f} s -> {e['serial_scaled_s']:.1f} s: fan-out {e['serial_scaled_s'] / e['fanout_s']:.1f}x faster"), ""),
-        (f"fan-out API requests per node ({' → '.join(map(str, g(e, 'cost', 'sizes') or []))} nodes)", lambda _: f"{e['cost']['requests_per_node']} per node + {e['cost']['requests_constant']}",
+        (f"fan-out API requests per node ({' → '.join(map(str, g(e, 'cost', 'sizes') or []))} nodes)", lambda _: f"{e['cost']['requests_per_node']} per node {signed(e['cost']['requests_constant'])}",
          "<= 4 + a constant"),
-        ("fan-out plugin CPU per node", lambda _: f"{e['cost']['cpu_ms_per_node']} ms per node + {e['cost']['cpu_ms_constant']} ms",
+        ("fan-out plugin CPU per node", lambda _: f"{e['cost']['cpu_ms_per_node']} ms per node {signed(e['cost']['cpu_ms_constant'])} ms",
          "<= 4 ms"),
         ("`lint` 1,000 manifests" + (f" ({r['lint']['files']} files)" if g(r, "lint", "files") else ""), lambda _: f"{r['lint']['ms']:.0f} ms", "< 200 ms"),
         ("`--help` (median of 20)", lambda _: f"{r['help']['ms']:.2f} ms", "< 5 ms"),
