@@ -8,6 +8,7 @@ No PowerShell is needed. tree-sitter and tree-sitter-powershell are installed wi
 target/ps-check-py the first time (pinned below), so a fresh machine needs only python3 + pip.
 """
 import glob
+import importlib
 import os
 import re
 import subprocess
@@ -32,6 +33,10 @@ def load():
         if subprocess.run(cmd).returncode != 0 and subprocess.run(cmd + ["--break-system-packages"]).returncode != 0:
             sys.exit("ps-check: could not pip-install " + " ".join(PINS)
                      + "\nhint: install pip for this python3 (e.g. apt-get install python3-pip) and retry")
+        # The failed import above cached PY_DIR as a path with no finder (it did not exist yet):
+        # forget that, or the import below fails on a fresh machine although the install worked.
+        sys.path_importer_cache.pop(PY_DIR, None)
+        importlib.invalidate_caches()
     import tree_sitter
     import tree_sitter_powershell
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
