@@ -10,8 +10,9 @@ a table on stdout, logs and raw outputs in target/bench/.
 Environment: BENCH_NODES (2000), BENCH_PODS (20000), BENCH_LARGE_NODES / BENCH_LARGE_PODS (unset:
 no third size; `make bench-envelope` sets 5000 / 150000), BENCH_FANOUT_NODES (500), BENCH_FANOUT_SMALL
 (100: the second fan-out size for the per-node cost), BENCH_SERIAL_NODES (20), BENCH_XARGS (1; 0 skips
-the xargs -P 16 alternative), BENCH_REPEAT (5 timed runs, the median is kept), BENCH_LARGE_LOG_RUNS (1: doctor
-with and without logs at the large size, where one pair takes 2 min, instead of BENCH_REPEAT pairs), BENCH_CHUNKS (500,1000,5000:
+the xargs -P 16 alternative), BENCH_REPEAT (5 timed runs, the median is kept), BENCH_LARGE_LOG_RUNS
+(1: doctor with and without logs at the large size, where one pair takes 2 min, instead of BENCH_REPEAT
+pairs), BENCH_CHUNKS (500,1000,5000:
 doctor's --chunk-size values tried at each size), BENCH_POPEYE (1), BENCH_K8SGPT (1), BENCH_KUBECTL (1)
 (0 skips that peer), BENCH_PEER_TIMEOUT (900 s) and BENCH_PEER_RSS_MB (6000): a peer past either is
 killed and recorded with how far it got, BENCH_POPULATE_PROCS (1: populate's client processes), BENCH_POPULATE_FREEZE (0; 1 pauses kwok,
@@ -24,7 +25,8 @@ results.json is also written after every phase, marked "partial" (which phase, s
 that is cut short keeps what it measured; the last write, without "partial", is the whole run.
 
 `python3 bench/bench.py --report [results.json]` runs nothing: it recomputes the summary, targets,
-table, the README's Performance table (results.md) and plot of a finished run (default target/bench/results.json), e.g. after a target changed.
+table, the README's Performance table (results.md) and plot of a finished run (default
+target/bench/results.json), e.g. after a target changed.
 """
 
 import contextlib
@@ -927,7 +929,7 @@ def markdown(r):
             return fmt_peer(p, d)
         head = f"{p['seconds']:.2f} s, {p['peak_rss_mb']:.0f} MB"
         if p.get("error"):
-            return f"{p['error']} after {p['seconds']:.2f} s, {p['peak_rss_mb']:.0f} MB: doctor at least {p['seconds'] / d:.1f}x faster"
+            return f"{p['error']} after {head}: doctor at least {p['seconds'] / d:.1f}x faster"
         if not p.get("complete", True):
             return f"{head} (incomplete: empty {', '.join(p.get('empty_sections', []))} sections)"
         return f"{head}: doctor {p['seconds'] / d:.1f}x faster"
@@ -958,7 +960,7 @@ def markdown(r):
         (f"popeye {version('popeye')} `-A`".replace("  ", " "), lambda z: peer(z, "popeye"), ">= 10x"),
         (f"k8sgpt {version('k8sgpt')} `analyze`".replace("  ", " "), lambda z: peer(z, "k8sgpt"), ">= 10x"),
     ]
-    e, full = r.get("exec") or {}, "full"
+    e = r.get("exec") or {}
     once = [
         (f"`exec -l …` over {n(e.get('fanout_nodes'))} nodes",
          lambda _: f"{s_(e['fanout_s'])} (plugin CPU {e['fanout_cpu_s']:.2f} s)", ""),
@@ -979,9 +981,14 @@ def markdown(r):
     lines = [line(["measure", *(f"{n(g(z, 'cluster', 'nodes'))} nodes / {n(g(z, 'cluster', 'pods'))} pods"
                                 for _, z in sizes), "goal"]), "|---" * (len(sizes) + 2) + "|"]
     lines += [line([label, *(cell(z, fn) for _, z in sizes), goal]) for label, fn, goal in rows]
-    lines += [line([label, *(cell(None, fn) if t == full else "" for t, _ in sizes), goal]) for label, fn, goal in once]
+    lines += [line([label, *(cell(None, fn) if t == "full" else "" for t, _ in sizes), goal]) for label, fn, goal in once]
     text = "\n".join(lines).replace("<=", "≤").replace(">=", "≥").replace("->", "→")
     return re.sub(r"(\d)x\b", "\\1×", text)
+
+
+def write_markdown(r):
+    with open(out_path("results.md"), "w") as f:
+        f.write(markdown(r) + "\n")
 
 
 # ---- plot ------------------------------------------------------------------------------------
@@ -1081,8 +1088,7 @@ def checkpoint(r, phase):
     with open(out_path("results.json"), "w") as f:
         json.dump(r, f, indent=2)
     try:  # a table of what is there; never the reason a run stops
-        with open(out_path("results.md"), "w") as f:
-            f.write(markdown(r) + "\n")
+        write_markdown(r)
     except Exception as e:  # noqa: BLE001
         log(f"results.md not written: {e!r}")
     log(f"results so far: {out_path('results.json')} (partial, after {phase})")
@@ -1277,8 +1283,7 @@ def summarize(r, plane):
     text = table(r)
     with open(out_path("results.txt"), "w") as f:
         f.write(text + "\n")
-    with open(out_path("results.md"), "w") as f:
-        f.write(markdown(r) + "\n")
+    write_markdown(r)
     print(text)
     print(f"\nresults: {out_path('results.json')}, plot: {r['plot']} (total {r['total_s']:.0f} s)")
 
