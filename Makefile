@@ -14,7 +14,7 @@ build: ## debug build of the plugin
 release: ## optimised build (target/release/kubectl-hostprocess)
 	$(CARGO) build --release
 
-test: ## every test: unit, CLI, end-to-end (starts or reuses the local control plane) and the bench script's
+test: ## every test: unit, CLI, end-to-end (starts or reuses the local control plane) and the bench script's tests
 	python3 -m unittest discover -s bench
 	bash testenv/build.sh >/dev/null
 	$(CARGO) test --all-targets --features e2e
